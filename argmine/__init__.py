@@ -1,0 +1,25 @@
+"""argmine: argument mining for ordinary prose, offline on a laptop CPU.
+
+Nothing heavy runs at import: models and corpora load only when asked for.
+"""
+
+import logging
+
+from argmine.document import ArgumentTree, Document, Relation, Unit
+from argmine.schema import Label, RelationKind, Role, explain
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentTree",
+    "Document",
+    "Label",
+    "Relation",
+    "RelationKind",
+    "Role",
+    "Unit",
+    "__version__",
+    "explain",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

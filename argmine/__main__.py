@@ -1,0 +1,3 @@
+from argmine.cli.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""Exceptions and the catalogue of coded messages.
+
+Every message says what went wrong, where (file, line or element), what was expected and
+what to do. Tests assert the class and the code, never the wording.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MESSAGES: dict[str, str] = {
+    # Input (E0xx)
+    "E001": "Unknown label {value!r}. Expected one of: {options}.",
+    "E002": "The input is empty: there is no text to process.",
+    "E003": "The input is not valid UTF-8 text ({detail}). Re-encode it as UTF-8.",
+    "E004": "The input looks binary (it contains NUL bytes), not text.",
+    "E005": "The input has {size} characters, more than the limit of {limit}. "
+    "Split it or raise the limit (max_chars / --max-chars).",
+    "E006": "Expected a string of text or a list of unit strings, got {type_name}.",
+    "E007": "The 'units' list is empty or holds something that is not a non-empty string "
+    "(item {index}: {value!r}).",
+    "E008": "Unknown {what} {value!r}. Expected one of: {options}.",
+    "E009": "The file could not be read: {detail}.",
+    "E010": "Line {line} is not valid JSON or lacks 'text'/'units': {detail}.",
+    "E011": "The data does not describe a valid {what}: {detail}.",
+    # Corpora (E1xx)
+    "E101": "Malformed XML: {detail}.",
+    "E102": "This brat line does not parse: {detail}. Expected 'T<n>\\t<Type> <start> <end>\\t<text>' "
+    "or 'R<n>\\t<type> Arg1:T<a> Arg2:T<b>'.",
+    "E103": "Offsets {start}-{end} lie outside the text (length {length}).",
+    "E104": "The relation points to {ref!r}, which is not defined in this file.",
+    "E105": "The annotation text {found!r} does not match the document text {expected!r} at this span.",
+    "E106": "The corpus folder does not exist or holds no {what} files. Pass the folder that "
+    "contains them, or set ARGMINE_CORPORA.",
+    "E107": "Malformed annotation: {detail}.",
+    "E108": "Unknown corpus kind {kind!r}. Expected one of: {options}.",
+    "E109": "The annotation is not a valid argument structure: {detail}.",
+    # Models (E2xx)
+    "E201": "The model folder {path} lacks {filename}. A model folder holds config.json and "
+    "model.safetensors, as written by save_pretrained().",
+    "E202": "The model was written by format version {found}, newer than this argmine "
+    "supports ({supported}). Upgrade argmine.",
+    "E203": "The model config is invalid: {detail}.",
+    "E204": "No model named {name!r} was found as a local folder, a packaged model, or in the "
+    "Hugging Face cache (nothing is downloaded unless allow_download=True).",
+    "E205": "This {estimator} instance is not fitted yet. Call 'fit' with training data "
+    "before using it, or load a trained one with from_pretrained().",
+    "E206": "The encoder {name!r} could not be loaded: {detail}.",
+    # Parameters (E3xx)
+    "E301": "The {param!r} parameter of {owner} must be {expected}. Got {value!r} instead.",
+}
+
+
+class ArgmineError(Exception):
+    """Base class of every error argmine raises on purpose.
+
+    Attributes:
+        code: Stable message code, e.g. ``"E102"``.
+        path: The file concerned, if any.
+        line: The 1-based line (or element id) in that file, if known.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        path: str | Path | None = None,
+        line: int | str | None = None,
+        **details: object,
+    ) -> None:
+        self.code = code
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.details = details
+        template = MESSAGES.get(code, "{detail}")
+        try:
+            message = template.format(**details)
+        except (KeyError, IndexError):
+            message = f"{template} {details}"
+        where = ""
+        if self.path is not None:
+            where = self.path + (f":{line}" if line is not None else "") + ": "
+        elif line is not None:
+            where = f"line {line}: "
+        self.message = message
+        super().__init__(f"[{code}] {where}{message}")
+
+    def __reduce__(self):  # keep errors picklable across worker processes
+        return (_rebuild, (type(self), self.code, self.path, self.line, self.details))
+
+
+def _rebuild(cls, code, path, line, details):
+    return cls(code, path=path, line=line, **details)
+
+
+class InputError(ArgmineError, ValueError):
+    """Input text or arguments that argmine cannot process."""
+
+
+class CorpusFormatError(ArgmineError, ValueError):
+    """A corpus file that does not follow its format."""
+
+
+class ModelFormatError(ArgmineError, OSError):
+    """A model folder that is missing files, invalid or too new."""
+
+
+class NotFittedError(ArgmineError, ValueError, AttributeError):
+    """A trainable stage used before ``fit``."""
