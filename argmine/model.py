@@ -1,0 +1,371 @@
+"""ArgumentModel: the fine-tuned transformer that scores labels and links of units.
+
+It follows scikit-learn (``fit`` returns self, fitted state in attributes ending in ``_``,
+``predict`` refuses an unfitted model) and Hugging Face (``save_pretrained`` /
+``from_pretrained`` with safetensors).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from argmine import persistence
+from argmine.document import Document
+from argmine.encoders import DEFAULT_ENCODER, load_encoder
+from argmine.errors import ModelFormatError, NotFittedError
+from argmine.features import n_features, unit_features
+from argmine.network import ArgumentNetwork, NetworkConfig, freeze_lower_layers
+from argmine.schema import LABELS, Label
+from argmine.training import trainer as T
+from argmine.training.config import TrainingConfig
+
+logger = logging.getLogger(__name__)
+
+MODEL_TYPE = "argmine-network"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Scores of one document.
+
+    Attributes:
+        label_probs: ``(n, 5)`` label probabilities in the order of ``schema.LABELS``.
+        link_probs: ``(n, n + 1)``: column ``j < n`` is P(parent is unit j), column ``n``
+            is P(no parent).
+        attack_probs: ``(n, n)``: P(the link i → j is an attack | it exists).
+    """
+
+    label_probs: np.ndarray
+    link_probs: np.ndarray
+    attack_probs: np.ndarray
+
+    @property
+    def labels(self) -> list[Label]:
+        """The most probable label of every unit."""
+        return [LABELS[i] for i in self.label_probs.argmax(axis=1)] if len(self.label_probs) else []
+
+
+class ArgumentModel:
+    """Fine-tuned transformer scoring unit labels and links.
+
+    Args:
+        config: Training settings; defaults are the ones the shipped model uses.
+
+    Examples:
+        >>> model = ArgumentModel(TrainingConfig(epochs=1))
+        >>> model.config.epochs
+        1
+    """
+
+    def __init__(self, config: TrainingConfig | None = None) -> None:
+        self.config = config if config is not None else TrainingConfig()
+
+    # -- construction -------------------------------------------------------------------
+    def _build(self, encoder_name: str | None, net_config: NetworkConfig) -> None:
+        tokenizer, encoder = load_encoder(encoder_name)
+        self.tokenizer_ = tokenizer
+        self.encoder_name_ = str(encoder_name or DEFAULT_ENCODER)
+        self.trainable_names_ = freeze_lower_layers(encoder, self.config.trainable_layers)
+        self.fingerprint_ = persistence.fingerprint(encoder)
+        self.network_ = ArgumentNetwork(encoder, net_config)
+        self.labels_ = tuple(LABELS)
+
+    def _trainable_state(self) -> dict[str, torch.Tensor]:
+        keep = {f"encoder.{n}" for n in self.trainable_names_}
+        return {
+            name: t
+            for name, t in self.network_.state_dict().items()
+            if not name.startswith("encoder.") or name in keep
+        }
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "network_"):
+            raise NotFittedError("E205", estimator=type(self).__name__)
+
+    # -- inference ------------------------------------------------------------------------
+    def _features(self, doc: Document) -> torch.Tensor:
+        rows = unit_features(
+            doc.units, position=self.config.position_features, markers=self.config.marker_features
+        )
+        width = n_features(
+            position=self.config.position_features, markers=self.config.marker_features
+        )
+        return torch.tensor(rows, dtype=torch.float32).reshape(len(doc.units), width)
+
+    def _encode(self, texts: Sequence[str]) -> torch.Tensor:
+        batch = self.tokenizer_(
+            list(texts), padding=True, truncation=True, max_length=self.config.max_length,
+            return_tensors="pt",
+        )
+        return self.network_.encode(batch["input_ids"], batch["attention_mask"])
+
+    def _forward(self, docs: Sequence[Document]) -> list[dict[str, torch.Tensor]]:
+        texts = [u.text for d in docs for u in d.units]
+        vectors = self._encode(texts) if texts else None
+        out, offset = [], 0
+        for doc in docs:
+            n = len(doc.units)
+            out.append(self.network_.heads(vectors[offset : offset + n], self._features(doc)))
+            offset += n
+        return out
+
+    def predict_proba(
+        self, documents: Sequence[Document], *, batch_units: int = 128
+    ) -> list[Prediction]:
+        """Score the units of each document (their segmentation is taken as given).
+
+        Args:
+            documents: Documents with units.
+            batch_units: Units encoded per forward pass.
+
+        Returns:
+            One :class:`Prediction` per document.
+        """
+        self._check_fitted()
+        self.network_.eval()
+        results: list[Prediction | None] = [None] * len(documents)
+        order = [i for i, d in enumerate(documents) if d.units]
+        for i, doc in enumerate(documents):
+            if not doc.units:
+                results[i] = Prediction(np.zeros((0, 5)), np.zeros((0, 1)), np.zeros((0, 0)))
+        with torch.inference_mode():
+            for group in T.batches([documents[i] for i in order], batch_units):
+                outs = self._forward(group)
+                for doc, o in zip(group, outs):
+                    i = order.pop(0)
+                    results[i] = Prediction(
+                        torch.softmax(o["labels"], -1).numpy(),
+                        torch.softmax(o["links"], -1).numpy(),
+                        torch.sigmoid(o["kinds"]).numpy(),
+                    )
+        return results  # type: ignore[return-value]
+
+    def predict(self, documents: Sequence[Document]) -> list[list[Label]]:
+        """Return the most probable label of every unit of every document."""
+        return [p.labels for p in self.predict_proba(documents)]
+
+    # -- training ---------------------------------------------------------------------------
+    def fit(
+        self,
+        documents: Sequence[Document],
+        dev_documents: Sequence[Document] | None = None,
+        *,
+        checkpoint_dir: str | Path | None = None,
+        resume: bool = False,
+        init_from: str | Path | None = None,
+        progress: bool = True,
+    ) -> ArgumentModel:
+        """Fine-tune on gold documents (units with labels; relations where annotated).
+
+        Args:
+            documents: Training documents.
+            dev_documents: Documents for early stopping; by default a ``dev_fraction`` of
+                ``documents`` is held out. Never pass a test split here.
+            checkpoint_dir: Where to write a checkpoint after every epoch.
+            resume: Continue from the checkpoint in ``checkpoint_dir``.
+            init_from: Start from a saved model instead of fresh heads (e.g. a model
+                pre-trained on other corpora).
+            progress: Show a progress bar.
+
+        Returns:
+            self
+        """
+        from tqdm.auto import tqdm
+
+        cfg = self.config
+        T.seed_everything(cfg.seed)
+        docs = [d for d in documents if d.units]
+        if not docs:
+            from argmine.errors import InputError
+
+            raise InputError("E002", path="training documents")
+        if dev_documents is None:
+            docs, dev = T.split_dev(docs, cfg.dev_fraction, cfg.seed)
+        else:
+            dev = [d for d in dev_documents if d.units]
+        if init_from is not None:
+            loaded = type(self).from_pretrained(init_from)
+            self.__dict__.update({k: v for k, v in loaded.__dict__.items() if k != "config"})
+            freeze_lower_layers(self.network_.encoder, cfg.trainable_layers)
+        else:
+            net_config = NetworkConfig(
+                n_features=n_features(
+                    position=cfg.position_features, markers=cfg.marker_features
+                ),
+                context=cfg.context,
+            )
+            self._build(cfg.encoder, net_config)
+        net = self.network_
+        encoder_params = [p for n, p in net.named_parameters()
+                          if n.startswith("encoder.") and p.requires_grad]
+        head_params = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
+        optimizer = torch.optim.AdamW(
+            [
+                {"params": encoder_params, "lr": cfg.learning_rate},
+                {"params": head_params, "lr": cfg.head_learning_rate},
+            ],
+            weight_decay=cfg.weight_decay,
+        )
+        steps = T.n_steps(docs, cfg) * cfg.epochs
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, T.lr_lambda(steps, int(steps * cfg.warmup_fraction))
+        )
+        weights = T.class_weights(docs, cfg)
+        label_loss = nn.CrossEntropyLoss(weight=weights, label_smoothing=cfg.label_smoothing)
+        start_epoch, best, best_state, stale = 0, -1.0, None, 0
+        self.history_: list[dict] = []
+        ckpt = Path(checkpoint_dir) if checkpoint_dir else None
+        if resume and ckpt and (ckpt / T.CHECKPOINT_STATE).is_file():
+            net.load_state_dict(persistence.read_weights(ckpt / "last"), strict=False)
+            state = T.load_optimizer(ckpt, optimizer, scheduler)
+            start_epoch, best, stale = state["epoch"] + 1, state["best"], state["stale"]
+            self.history_ = state.get("history", [])
+            if (ckpt / "best" / persistence.WEIGHTS_NAME).is_file():
+                best_state = persistence.read_weights(ckpt / "best")
+            logger.info("resumed from %s at epoch %d", ckpt, start_epoch)
+        for epoch in range(start_epoch, cfg.epochs):
+            net.train()
+            epoch_docs = T.sample_epoch(docs, cfg, epoch)
+            groups = T.batches(epoch_docs, cfg.batch_units)
+            bar = tqdm(groups, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
+                       unit="batch", leave=False)
+            total = 0.0
+            for group in bar:
+                outs = self._forward(group)
+                loss = torch.zeros(())
+                for doc, o in zip(group, outs):
+                    labels, parents, kinds = T.gold_targets(doc)
+                    target = torch.tensor(labels)
+                    if (target >= 0).any():
+                        loss = loss + label_loss(o["labels"][target >= 0], target[target >= 0])
+                    if doc.relations:
+                        loss = loss + cfg.link_weight * nn.functional.cross_entropy(
+                            o["links"], torch.tensor(parents)
+                        )
+                    if kinds:
+                        src = torch.tensor([k[0] for k in kinds])
+                        trg = torch.tensor([k[1] for k in kinds])
+                        y = torch.tensor([k[2] for k in kinds])
+                        loss = loss + cfg.link_weight * nn.functional.binary_cross_entropy_with_logits(
+                            o["kinds"][src, trg], y
+                        )
+                loss = loss / len(group)
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                total += loss.item()
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+            score = self.score(dev) if dev else -float(total)
+            self.history_.append({"epoch": epoch + 1, "loss": total / max(len(groups), 1),
+                                  "dev": score})
+            logger.info("epoch %d loss %.4f dev %.4f", epoch + 1, total / max(len(groups), 1), score)
+            if progress:
+                tqdm.write(f"epoch {epoch + 1}: loss {total / max(len(groups), 1):.4f} "
+                           f"dev score {score:.4f}")
+            if score > best:
+                best, stale = score, 0
+                best_state = {k: v.detach().clone() for k, v in self._trainable_state().items()}
+                if ckpt:
+                    persistence.save_model(ckpt / "best", {}, best_state, dtype=torch.float32)
+            else:
+                stale += 1
+            if ckpt:
+                persistence.save_model(ckpt / "last", {}, self._trainable_state(),
+                                       dtype=torch.float32)
+                T.save_optimizer(ckpt, optimizer, scheduler,
+                                 {"epoch": epoch, "best": best, "stale": stale,
+                                  "history": self.history_})
+            if stale >= cfg.patience:
+                break
+        if best_state is not None:
+            net.load_state_dict(best_state, strict=False)
+        net.eval()
+        return self
+
+    def score(self, documents: Sequence[Document]) -> float:
+        """Dev score for early stopping: mean of label macro-F1 and parent accuracy."""
+        gold, pred, right, total = [], [], 0, 0
+        for doc, p in zip(documents, self.predict_proba(documents)):
+            labels, parents, _ = T.gold_targets(doc)
+            guess = p.label_probs.argmax(1)
+            for g, q in zip(labels, guess):
+                if g >= 0:
+                    gold.append(g)
+                    pred.append(int(q))
+            if doc.relations:
+                right += int((p.link_probs.argmax(1) == np.array(parents)).sum())
+                total += len(parents)
+        f1 = T.macro_f1(gold, pred)
+        return (f1 + right / total) / 2 if total else f1
+
+    # -- persistence -------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path, *, card: str | None = None) -> Path:
+        """Write config.json, model.safetensors (trainable weights, fp16) and a model card."""
+        self._check_fitted()
+        config = {
+            "model_type": MODEL_TYPE,
+            "labels": [label.value for label in self.labels_],
+            "encoder": self.encoder_name_,
+            "encoder_fingerprint": self.fingerprint_,
+            "network": self.network_.config.to_dict(),
+            "training": self.config.to_dict(),
+            "trainable_parameters": self.trainable_names_,
+        }
+        return persistence.save_model(directory, config, self._trainable_state(), card=card)
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path) -> ArgumentModel:
+        """Load a model folder written by :meth:`save_pretrained`.
+
+        Raises:
+            ModelFormatError: If files are missing, the config is invalid or too new, or the
+                weights do not fit the network the config describes.
+        """
+        directory = Path(directory)
+        config = persistence.read_config(directory)
+        if config.get("model_type") != MODEL_TYPE:
+            raise ModelFormatError("E203", path=directory / persistence.CONFIG_NAME,
+                                   detail=f"model_type is {config.get('model_type')!r}, "
+                                   f"expected {MODEL_TYPE!r}")
+        try:
+            model = cls(TrainingConfig.from_dict(config["training"]))
+            net_config = NetworkConfig(**config["network"])
+            labels = tuple(Label(x) for x in config["labels"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFormatError("E203", path=directory / persistence.CONFIG_NAME,
+                                   detail=repr(exc)) from None
+        model._build(config.get("encoder"), net_config)
+        model.labels_ = labels
+        if abs(model.fingerprint_ - float(config.get("encoder_fingerprint", model.fingerprint_))) > 1e-2:
+            import warnings
+
+            warnings.warn(f"The base encoder {config.get('encoder')!r} differs from the one "
+                          f"{directory} was trained on; predictions will be off.", stacklevel=2)
+        state = persistence.read_weights(directory)
+        expected = set(model._trainable_state())
+        missing = expected - set(state)
+        unexpected = set(state) - set(model.network_.state_dict())
+        if missing or unexpected:
+            raise ModelFormatError(
+                "E203", path=directory / persistence.WEIGHTS_NAME,
+                detail=f"weights do not fit the network (missing {sorted(missing)[:3]}, "
+                f"unexpected {sorted(unexpected)[:3]})")
+        model.network_.load_state_dict(state, strict=False)
+        model.network_.eval()
+        return model
+
+    def __deepcopy__(self, memo):
+        clone = type(self).__new__(type(self))
+        for key, value in self.__dict__.items():
+            setattr(clone, key, copy.deepcopy(value, memo))
+        return clone

@@ -1,0 +1,161 @@
+"""The neural network behind argmine: one encoder pass per unit, then labels and links.
+
+Each unit is encoded once by the (partly fine-tuned) transformer and mean-pooled; a small
+bidirectional GRU over the units of a document adds discourse context (neighbours, order);
+a label head scores the five labels and a biaffine head scores every candidate parent of
+every unit, so the cost of a document stays one encoder pass per unit, not one per pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass
+class NetworkConfig:
+    """Shape of the network on top of the encoder.
+
+    Attributes:
+        n_features: Number of hand-made feature columns per unit.
+        feature_dim: Width of the feature projection.
+        context: Whether a BiGRU over the document's units adds context.
+        context_dim: Hidden width of each GRU direction.
+        link_dim: Width of the biaffine link projections.
+        max_distance: Distances between units are bucketed up to this many units apart.
+        dropout: Dropout before every head.
+        n_labels: Number of labels (five in argmine's scheme).
+    """
+
+    n_features: int = 16
+    feature_dim: int = 32
+    context: bool = True
+    context_dim: int = 192
+    link_dim: int = 128
+    max_distance: int = 12
+    dropout: float = 0.1
+    n_labels: int = 5
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Average token vectors over the attention mask (the pooling all-MiniLM was trained with)."""
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+
+class ArgumentNetwork(nn.Module):
+    """Encoder + context + label head + link head.
+
+    Args:
+        encoder: A ``transformers`` encoder model (``AutoModel``).
+        config: The head configuration.
+    """
+
+    def __init__(self, encoder: nn.Module, config: NetworkConfig) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.config = config
+        hidden = encoder.config.hidden_size
+        self.features = nn.Linear(max(config.n_features, 1), config.feature_dim)
+        unit_dim = hidden + config.feature_dim
+        if config.context:
+            self.context = nn.GRU(
+                unit_dim, config.context_dim, batch_first=True, bidirectional=True
+            )
+            state_dim = unit_dim + 2 * config.context_dim
+        else:
+            self.context = None
+            state_dim = unit_dim
+        self.dropout = nn.Dropout(config.dropout)
+        self.label_head = nn.Linear(state_dim, config.n_labels)
+        self.child = nn.Linear(state_dim, config.link_dim)
+        self.parent = nn.Linear(state_dim, config.link_dim)
+        self.biaffine = nn.Parameter(torch.zeros(config.link_dim, config.link_dim))
+        self.parent_bias = nn.Linear(config.link_dim, 1)
+        self.no_parent = nn.Linear(state_dim, 1)
+        n_buckets = 2 * config.max_distance + 1
+        self.distance_bias = nn.Embedding(n_buckets, 1)
+        self.distance_kind = nn.Embedding(n_buckets, 16)
+        self.kind_head = nn.Sequential(
+            nn.Linear(3 * config.link_dim + 16, 64), nn.ReLU(), nn.Linear(64, 1)
+        )
+
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Encode a batch of units into one vector each."""
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        return mean_pool(out.last_hidden_state, attention_mask)
+
+    def _distance_buckets(self, n: int, device) -> torch.Tensor:
+        idx = torch.arange(n, device=device)
+        # distance[i, j] = j - i: where the candidate parent j lies relative to child i
+        dist = (idx.view(1, -1) - idx.view(-1, 1)).clamp(
+            -self.config.max_distance, self.config.max_distance
+        )
+        return dist + self.config.max_distance
+
+    def heads(self, vectors: torch.Tensor, features: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Score one document.
+
+        Args:
+            vectors: ``(n, hidden)`` unit vectors from :meth:`encode`.
+            features: ``(n, n_features)`` hand-made features.
+
+        Returns:
+            ``labels`` ``(n, 5)`` logits; ``links`` ``(n, n + 1)`` logits where column ``j < n``
+            is "parent is unit j" and column ``n`` is "no parent"; ``kinds`` ``(n, n)``
+            logits of "the link i → j is an attack".
+        """
+        n = vectors.shape[0]
+        feats = torch.relu(self.features(features)) if features.shape[1] else torch.zeros(
+            n, self.config.feature_dim, device=vectors.device
+        )
+        state = torch.cat([vectors, feats], dim=-1)
+        if self.context is not None:
+            ctx, _ = self.context(state.unsqueeze(0))
+            state = torch.cat([state, ctx.squeeze(0)], dim=-1)
+        state = self.dropout(state)
+        labels = self.label_head(state)
+        child = torch.tanh(self.child(state))
+        parent = torch.tanh(self.parent(state))
+        buckets = self._distance_buckets(n, vectors.device)
+        pair = child @ self.biaffine @ parent.T + self.parent_bias(parent).view(1, -1)
+        pair = pair + self.distance_bias(buckets).squeeze(-1)
+        pair = pair.masked_fill(torch.eye(n, dtype=torch.bool, device=vectors.device), -1e4)
+        links = torch.cat([pair, self.no_parent(state)], dim=1)
+        kind_in = torch.cat(
+            [
+                child.unsqueeze(1).expand(n, n, -1),
+                parent.unsqueeze(0).expand(n, n, -1),
+                child.unsqueeze(1) * parent.unsqueeze(0),
+                self.distance_kind(buckets),
+            ],
+            dim=-1,
+        )
+        kinds = self.kind_head(kind_in).squeeze(-1)
+        return {"labels": labels, "links": links, "kinds": kinds}
+
+
+def freeze_lower_layers(encoder: nn.Module, n_trainable: int) -> list[str]:
+    """Freeze all encoder weights but the top ``n_trainable`` transformer layers.
+
+    Fine-tuning only the top layers keeps training affordable on a CPU and keeps the saved
+    model small: only the trainable weights are stored, the rest comes from the base encoder.
+
+    Returns:
+        The names (relative to the encoder) of the parameters left trainable.
+    """
+    n_layers = encoder.config.num_hidden_layers
+    keep = {f"layer.{i}." for i in range(max(n_layers - n_trainable, 0), n_layers)}
+    trainable = []
+    for name, param in encoder.named_parameters():
+        train = n_trainable > 0 and any(k in name for k in keep)
+        param.requires_grad_(train)
+        if train:
+            trainable.append(name)
+    return trainable

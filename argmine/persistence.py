@@ -1,0 +1,129 @@
+"""The model folder: config.json + model.safetensors + README.md, never pickles.
+
+A saved model stores only what training changed (the fine-tuned top encoder layers and the
+heads, in fp16) plus the id of the base encoder; loading rebuilds the base encoder from its
+package or cache and lays the stored weights over it. That keeps the default model small
+enough to live in the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from argmine.errors import ModelFormatError
+
+FORMAT_VERSION = 1
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+CARD_NAME = "README.md"
+
+
+def _argmine_version() -> str:
+    from argmine import __version__
+
+    return __version__
+
+
+def fingerprint(encoder: torch.nn.Module) -> float:
+    """A cheap checksum of the base encoder's frozen weights (catches a different base)."""
+    emb = encoder.get_input_embeddings().weight
+    return round(float(emb.detach().float()[:64].sum()), 3)
+
+
+def save_model(
+    directory: str | Path,
+    config: dict[str, Any],
+    state: dict[str, torch.Tensor],
+    *,
+    card: str | None = None,
+    dtype: torch.dtype = torch.float16,
+) -> Path:
+    """Write a model folder.
+
+    Args:
+        directory: The folder (created if missing).
+        config: JSON-ready settings; versions are added here.
+        state: The tensors to store (already restricted to the trainable ones).
+        card: Text of the model card (README.md).
+        dtype: Floating-point tensors are stored in this type (fp16 halves the size).
+
+    Returns:
+        The folder.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    full = dict(config)
+    full["format_version"] = FORMAT_VERSION
+    full["argmine_version"] = _argmine_version()
+    full["torch_version"] = torch.__version__.split("+")[0]
+    try:
+        import transformers
+
+        full["transformers_version"] = transformers.__version__
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        pass
+    tensors = {
+        name: (t.detach().to(dtype) if t.is_floating_point() else t.detach()).contiguous().cpu()
+        for name, t in state.items()
+    }
+    tmp = directory / (WEIGHTS_NAME + ".tmp")
+    save_file(tensors, str(tmp), metadata={"format": "pt", "argmine_format": str(FORMAT_VERSION)})
+    tmp.replace(directory / WEIGHTS_NAME)
+    (directory / CONFIG_NAME).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
+    if card is not None:
+        (directory / CARD_NAME).write_text(card)
+    return directory
+
+
+def read_config(directory: str | Path) -> dict[str, Any]:
+    """Read and check a model folder's config.json.
+
+    Raises:
+        ModelFormatError: E201 if a file is missing, E203 if the config is invalid,
+            E202 if it was written by a newer format.
+    """
+    directory = Path(directory)
+    for name in (CONFIG_NAME, WEIGHTS_NAME):
+        if not (directory / name).is_file():
+            raise ModelFormatError("E201", path=directory, filename=name)
+    try:
+        config = json.loads((directory / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFormatError("E203", path=directory / CONFIG_NAME, detail=str(exc)) from None
+    if not isinstance(config, dict) or "format_version" not in config:
+        raise ModelFormatError(
+            "E203", path=directory / CONFIG_NAME, detail="no 'format_version' field"
+        )
+    if not isinstance(config["format_version"], int) or config["format_version"] > FORMAT_VERSION:
+        raise ModelFormatError(
+            "E202", path=directory, found=config["format_version"], supported=FORMAT_VERSION
+        )
+    written = str(config.get("argmine_version", "0.0"))
+    if written.split(".")[:2] != _argmine_version().split(".")[:2]:
+        warnings.warn(
+            f"The model in {directory} was written by argmine {written}; this is argmine "
+            f"{_argmine_version()}. It may behave differently.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return config
+
+
+def read_weights(directory: str | Path) -> dict[str, torch.Tensor]:
+    """Read model.safetensors as float32 tensors.
+
+    Raises:
+        ModelFormatError: E203 if the file is not valid safetensors.
+    """
+    path = Path(directory) / WEIGHTS_NAME
+    try:
+        state = load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types
+        raise ModelFormatError("E203", path=path, detail=f"unreadable weights ({exc})") from None
+    return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
