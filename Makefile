@@ -1,0 +1,31 @@
+# The two quick-start commands: `make demo` and `make test`. Each creates (or reuses) a
+# virtual environment in .venv and installs what it needs first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.argmine-installed
+
+.PHONY: demo test lint default-model clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU build, never a multi-GB CUDA build by accident
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)  ## mine the seed article with the shipped default model
+	$(BIN)/argmine tree --format text seeds/track-ii-talks.txt
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check argmine tests benchmarks
+
+default-model: $(STAMP)  ## retrain models/default from the shared corpora (see its README)
+	sh models/train-default.sh
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache

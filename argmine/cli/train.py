@@ -1,0 +1,76 @@
+"""``argmine train``: fine-tune a model on annotated corpora and save it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def register(sub) -> None:
+    """Add the sub-command."""
+    parser = sub.add_parser(
+        "train", help="fine-tune a model on annotated corpora",
+        description="Fine-tune the labeller and linker on one or more corpora and save the "
+        "model folder. Corpora are given as KIND[@SPLIT][:PATH], e.g. 'aae2@train' or "
+        "'microtexts:/data/arg-microtexts/corpus'. Never train on a test split you report.",
+    )
+    parser.add_argument("--corpus", action="append", required=True, metavar="SPEC",
+                        help="a corpus to train on (repeatable)")
+    parser.add_argument("--dev", action="append", metavar="SPEC",
+                        help="dev corpora for early stopping (default: hold out a fraction)")
+    parser.add_argument("--weight", action="append", default=[], metavar="KIND=W",
+                        help="sampling weight of a corpus (default 1)")
+    parser.add_argument("--output", "-o", required=True, help="model folder to write")
+    parser.add_argument("--init", help="start from this saved model")
+    parser.add_argument("--encoder", help="base encoder: hub id or folder "
+                        "(default: the packaged all-MiniLM-L6-v2)")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--units-per-epoch", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--trainable-layers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-context", action="store_true", help="no BiGRU over the units")
+    parser.add_argument("--checkpoint-dir", help="write a checkpoint here after every epoch")
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir")
+    parser.add_argument("--force", action="store_true", help="overwrite --output")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    """Run the sub-command."""
+    from argmine.errors import InputError
+    from argmine.model import ArgumentModel
+    from argmine.training.config import TrainingConfig
+    from argmine.training.data import CorpusSpec, load_documents
+
+    output = Path(args.output)
+    if output.exists() and any(output.iterdir()) and not args.force:
+        raise InputError("E301", param="--output", owner="argmine train",
+                         expected="a new or empty folder (or pass --force)", value=str(output))
+    weights = {}
+    for item in args.weight:
+        kind, _, value = item.partition("=")
+        try:
+            weights[kind] = float(value)
+        except ValueError:
+            raise InputError("E301", param="--weight", owner="argmine train",
+                             expected="KIND=NUMBER", value=item) from None
+    config = TrainingConfig(
+        encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
+        learning_rate=args.learning_rate, trainable_layers=args.trainable_layers,
+        seed=args.seed, context=not args.no_context, corpus_weights=weights,
+    )
+    docs = [d for spec in args.corpus for d in load_documents(CorpusSpec.parse(spec))]
+    dev = None
+    if args.dev:
+        dev = [d for spec in args.dev for d in load_documents(CorpusSpec.parse(spec))]
+    model = ArgumentModel(config).fit(
+        docs, dev, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
+        init_from=args.init, progress=not args.quiet,
+    )
+    from argmine.modelcard import write_card
+
+    model.save_pretrained(output, card=write_card(model, corpora=args.corpus))
+    print(json.dumps({"output": str(output), "history": model.history_}))
+    return 0

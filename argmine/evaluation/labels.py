@@ -1,0 +1,83 @@
+"""Per-label precision, recall, F1, macro-F1 and the confusion matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from argmine.schema import ARGUMENTATIVE_LABELS, LABELS, Label
+
+
+def label_report(
+    gold: Sequence[Label], pred: Sequence[Label], labels: Sequence[Label] | None = None
+) -> dict:
+    """Score predicted labels against gold ones.
+
+    Args:
+        gold: Gold label per unit.
+        pred: Predicted label per unit (same length).
+        labels: The labels that enter the macro average; by default the four argumentative
+            labels if ``none`` never occurs in ``gold``, otherwise all five.
+
+    Returns:
+        ``{"labels", "per_label": {label: {precision, recall, f1, support}}, "macro_f1",
+        "accuracy", "confusion"}``; ``confusion[i][j]`` counts gold ``labels[i]`` predicted
+        as ``labels[j]`` over all five labels.
+
+    Examples:
+        >>> r = label_report([Label.CLAIM, Label.PREMISE], [Label.CLAIM, Label.CLAIM])
+        >>> round(r["per_label"]["claim"]["f1"], 3), r["accuracy"]
+        (0.667, 0.5)
+    """
+    if len(gold) != len(pred):
+        from argmine.errors import InputError
+
+        raise InputError("E301", param="pred", owner="label_report",
+                         expected=f"{len(gold)} labels like gold", value=len(pred))
+    if labels is None:
+        labels = LABELS if Label.NONE in gold else ARGUMENTATIVE_LABELS
+    per_label = {}
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label[label.value] = {"precision": precision, "recall": recall, "f1": f1,
+                                  "support": tp + fn}
+    confusion = [[0] * len(LABELS) for _ in LABELS]
+    index = {label: i for i, label in enumerate(LABELS)}
+    for g, p in zip(gold, pred):
+        confusion[index[g]][index[p]] += 1
+    macro = sum(v["f1"] for v in per_label.values()) / len(per_label) if per_label else 0.0
+    accuracy = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold) if gold else 0.0
+    return {
+        "labels": [label.value for label in labels],
+        "per_label": per_label,
+        "macro_f1": macro,
+        "accuracy": accuracy,
+        "confusion_labels": [label.value for label in LABELS],
+        "confusion": confusion,
+    }
+
+
+def average_reports(reports: Sequence[dict]) -> dict:
+    """Average per-split reports (macro-F1 and per-label scores); sum confusion matrices."""
+    if not reports:
+        return {}
+    out = {"splits": len(reports), "labels": reports[0]["labels"]}
+    out["macro_f1"] = sum(r["macro_f1"] for r in reports) / len(reports)
+    out["accuracy"] = sum(r["accuracy"] for r in reports) / len(reports)
+    out["per_label"] = {
+        label: {
+            key: sum(r["per_label"][label][key] for r in reports) / len(reports)
+            for key in ("precision", "recall", "f1")
+        }
+        for label in reports[0]["per_label"]
+    }
+    size = len(reports[0]["confusion"])
+    out["confusion_labels"] = reports[0]["confusion_labels"]
+    out["confusion"] = [
+        [sum(r["confusion"][i][j] for r in reports) for j in range(size)] for i in range(size)
+    ]
+    return out

@@ -1,0 +1,74 @@
+"""Exporters: turn a mined Document into text, JSON, AIF, DOT, Mermaid or HTML.
+
+Every exporter is a function ``to_<format>(doc, **options) -> str``; :data:`EXPORTERS` maps
+format names to them for callers (such as the CLI) that pick a format by name.
+
+Examples:
+    >>> from argmine import ArgumentTree, Document, Label, Relation, RelationKind, Unit
+    >>> claim = Unit(0, "Talk.", 0, 5, label=Label.CLAIM, score=0.9)
+    >>> why = Unit(1, "It helps.", 6, 15, label=Label.PREMISE, score=0.8)
+    >>> link = Relation(1, 0, RelationKind.SUPPORT)
+    >>> doc = Document("d", "Talk. It helps.", (claim, why), (link,),
+    ...                (ArgumentTree(claim, (claim, why), (link,)),))
+    >>> sorted(EXPORTERS)
+    ['aif', 'dot', 'html', 'json', 'mermaid', 'text']
+    >>> print(export(doc, "mermaid").splitlines()[-1])
+      class u1 premiseUnit
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from argmine.document import Document
+from argmine.errors import InputError
+from argmine.export._aif import to_aif
+from argmine.export._dot import to_dot
+from argmine.export._html import to_html
+from argmine.export._json import from_json, to_json, to_jsonl_records
+from argmine.export._mermaid import to_mermaid
+from argmine.export._text import to_text
+
+EXPORTERS: dict[str, Callable[[Document], str]] = {
+    "text": to_text,
+    "json": to_json,
+    "aif": to_aif,
+    "dot": to_dot,
+    "mermaid": to_mermaid,
+    "html": to_html,
+}
+"""Format name → exporter; each takes a Document and returns the exported text."""
+
+
+def export(doc: Document, fmt: str, **options: Any) -> str:
+    r"""Export ``doc`` in the format named ``fmt``, passing ``options`` to its exporter.
+
+    Raises:
+        InputError: E008 if ``fmt`` is not a key of :data:`EXPORTERS`.
+
+    Examples:
+        >>> export(Document("d", ""), "text")
+        "No arguments found in document 'd'.\n"
+    """
+    try:
+        exporter: Callable[..., str] = EXPORTERS[fmt]
+    except KeyError:
+        raise InputError(
+            "E008", what="export format", value=fmt, options=", ".join(EXPORTERS)
+        ) from None
+    return exporter(doc, **options)
+
+
+__all__ = [
+    "EXPORTERS",
+    "export",
+    "from_json",
+    "to_aif",
+    "to_dot",
+    "to_html",
+    "to_json",
+    "to_jsonl_records",
+    "to_mermaid",
+    "to_text",
+]

@@ -1,0 +1,178 @@
+"""ArgumentMiner: text → units → labels → relations → trees, in one object.
+
+Examples:
+    >>> import argmine
+    >>> miner = argmine.load()                                  # doctest: +SKIP
+    >>> doc = miner.mine("We should ban cars. They pollute.")   # doctest: +SKIP
+    >>> print(doc.trees[0].summary())                           # doctest: +SKIP
+    We should ban cars. — 1 premise
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from argmine.document import Document, Unit
+from argmine.errors import InputError
+from argmine.schema import LABELS
+
+DEFAULT_MODEL = "default"
+
+
+def default_model_path() -> Path:
+    """Locate the shipped default model (inside the wheel, or in a source checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_models" / "default", here.parent / "models" / "default"):
+        if (candidate / "config.json").is_file():
+            return candidate
+    from argmine.errors import ModelFormatError
+
+    raise ModelFormatError("E204", name=DEFAULT_MODEL)
+
+
+def _load_scorer(path: Path):
+    from argmine import persistence
+
+    config = persistence.read_config(path)
+    if config.get("model_type") == "argmine-baseline":
+        from argmine.baseline import BaselineModel
+
+        return BaselineModel.from_pretrained(path)
+    from argmine.model import ArgumentModel
+
+    return ArgumentModel.from_pretrained(path)
+
+
+class ArgumentMiner:
+    """Label the units of a text and link them into argument trees.
+
+    Args:
+        model: A fitted :class:`~argmine.model.ArgumentModel` or
+            :class:`~argmine.baseline.BaselineModel`.
+        decoding: Settings of the tree decoder (see ``argmine.trees.DecodingConfig``).
+    """
+
+    def __init__(self, model, decoding=None) -> None:
+        self.model = model
+        self.decoding = decoding
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path | None = None, **kwargs) -> ArgumentMiner:
+        """Load a saved model folder (``None`` or ``"default"`` for the shipped model)."""
+        if name_or_path in (None, DEFAULT_MODEL):
+            path = default_model_path()
+        else:
+            path = Path(name_or_path)
+            if not path.is_dir():
+                from argmine.errors import ModelFormatError
+
+                raise ModelFormatError("E204", name=str(name_or_path))
+        return cls(_load_scorer(path), **kwargs)
+
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Save the underlying model folder."""
+        return self.model.save_pretrained(directory)
+
+    # -- inputs --------------------------------------------------------------------------
+    @staticmethod
+    def to_document(text_or_units: str | Sequence[str] | Document, doc_id: str = "doc") -> Document:
+        """Segment raw text (or accept pre-segmented units) into a Document."""
+        if isinstance(text_or_units, Document):
+            return text_or_units
+        from argmine.units import paragraph_spans, to_units
+
+        text, units = to_units(text_or_units)
+        if not units:
+            raise InputError("E002", path=doc_id)
+        return Document(doc_id, text, tuple(units), paragraphs=paragraph_spans(text))
+
+    # -- labels ------------------------------------------------------------------------------
+    def label_documents(self, documents: Sequence[Document]) -> list[Document]:
+        """Label the given units of each document (segmentation taken as given)."""
+        out = []
+        for doc, pred in zip(documents, self.model.predict_proba(documents)):
+            units = []
+            for unit, probs in zip(doc.units, pred.label_probs):
+                best = int(probs.argmax())
+                units.append(_with_scores(unit, probs, best))
+            out.append(doc.replace(units=tuple(units), relations=(), trees=()))
+        return out
+
+    def label(self, text_or_units: str | Sequence[str]) -> list[Unit]:
+        """Label every unit of a text.
+
+        Args:
+            text_or_units: Raw text, or a list of unit strings (pre-segmented).
+
+        Returns:
+            The units, each with ``label``, ``score`` and ``scores`` (all five labels).
+        """
+        return list(self.label_documents([self.to_document(text_or_units)])[0].units)
+
+    # -- trees ---------------------------------------------------------------------------------
+    def mine_documents(self, documents: Sequence[Document]) -> list[Document]:
+        """Label, link and decode each document into a forest of argument trees."""
+        from argmine.trees import DecodingConfig, build_document, decode
+
+        config = self.decoding or DecodingConfig()
+        out = []
+        for doc, pred in zip(documents, self.model.predict_proba(documents)):
+            n = len(doc.units)
+            units = tuple(
+                _with_scores(u, p, int(p.argmax())) for u, p in zip(doc.units, pred.label_probs)
+            )
+            doc = doc.replace(units=units)
+            if n == 0:
+                out.append(doc)
+                continue
+            decoding = decode(pred.label_probs, pred.link_probs[:, :n], pred.attack_probs, config)
+            out.append(build_document(doc, decoding))
+        return out
+
+    def mine(self, text_or_units: str | Sequence[str], *, doc_id: str = "doc") -> Document:
+        """Find the arguments of a text.
+
+        Returns:
+            A Document whose units carry labels and roles, whose relations link them and
+            whose ``trees`` hold one ArgumentTree per argument.
+        """
+        return self.mine_documents([self.to_document(text_or_units, doc_id)])[0]
+
+    __call__ = mine
+
+    def pipe(self, texts: Iterable[str | Sequence[str]], *, batch_size: int = 16) -> Iterator[Document]:
+        """Mine many texts, batching them for speed; yields Documents in input order."""
+        batch: list[Document] = []
+        for i, text in enumerate(texts):
+            batch.append(self.to_document(text, f"doc{i}"))
+            if len(batch) >= batch_size:
+                yield from self.mine_documents(batch)
+                batch = []
+        if batch:
+            yield from self.mine_documents(batch)
+
+
+def _with_scores(unit: Unit, probs, best: int) -> Unit:
+    from dataclasses import replace
+
+    return replace(
+        unit,
+        label=LABELS[best],
+        score=float(probs[best]),
+        scores={label.value: float(p) for label, p in zip(LABELS, probs)},
+    )
+
+
+def load(name_or_path: str | Path | None = None, **kwargs) -> ArgumentMiner:
+    """Load an ArgumentMiner: the shipped default model, or a saved model folder.
+
+    Args:
+        name_or_path: ``None`` (or ``"default"``) for the shipped model; otherwise a folder
+            written by ``save_pretrained``.
+        **kwargs: Passed to :class:`ArgumentMiner` (e.g. ``decoding=``).
+
+    Raises:
+        ModelFormatError: If the model cannot be found or is invalid.
+    """
+    return ArgumentMiner.from_pretrained(name_or_path, **kwargs)

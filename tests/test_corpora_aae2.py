@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from argmine.corpora import corpus_stats, read_corpus
+from argmine.corpora.aae2 import read_aae2, read_split
+from argmine.document import Document
+from argmine.errors import CorpusFormatError, InputError
+from argmine.schema import RelationKind
+
+C, P, CA, R = "claim", "premise", "counterargument", "rebuttal"
+PRO, OPP = "proponent", "opponent"
+
+
+@pytest.fixture
+def aae2_dir(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "aae2"
+
+
+@pytest.fixture
+def aae2_copy(aae2_dir: Path, tmp_path: Path) -> Path:
+    """A writable copy of the fixture, for tests that break a file."""
+    target = tmp_path / "aae2"
+    shutil.copytree(aae2_dir, target)
+    return target
+
+
+def _by_id(docs: list[Document]) -> dict[str, Document]:
+    return {doc.id: doc for doc in docs}
+
+
+def _links(doc: Document) -> set[tuple[str, str, RelationKind]]:
+    return {(doc.units[r.source].id, doc.units[r.target].id, r.kind) for r in doc.relations}
+
+
+def test_aae2_labels_roles_and_spans(aae2_dir: Path):
+    doc = _by_id(read_aae2(aae2_dir))["essay001"]
+    assert [u.id for u in doc.units] == [f"T{i}" for i in range(1, 10)]
+    assert [u.label.value for u in doc.units] == [C, C, P, CA, R, CA, CA, R, C]
+    assert [u.role.value for u in doc.units] == [PRO, PRO, PRO, OPP, PRO, OPP, OPP, PRO, PRO]
+    for unit in doc.units:
+        assert unit.text == doc.text[unit.start : unit.end]
+    assert doc.units[0].text == "Cities should ban cars from their centres"
+    doc.validate()
+
+
+def test_aae2_relations_include_against_claim_link_to_first_major_claim(aae2_dir: Path):
+    doc = _by_id(read_aae2(aae2_dir))["essay001"]
+    assert _links(doc) == {
+        ("T3", "T2", RelationKind.SUPPORT),
+        ("T4", "T2", RelationKind.ATTACK),
+        ("T5", "T4", RelationKind.ATTACK),
+        ("T6", "T1", RelationKind.ATTACK),
+        ("T7", "T6", RelationKind.SUPPORT),
+        ("T8", "T6", RelationKind.ATTACK),
+    }
+
+
+def test_aae2_crlf_essay_isolated_for_claim_and_title(aae2_dir: Path):
+    doc = _by_id(read_aae2(aae2_dir))["essay002"]
+    assert "\r\n" in doc.text
+    assert [(u.label.value, u.role.value) for u in doc.units] == [(C, PRO), (P, PRO), (C, PRO)]
+    assert doc.units[1].text == "Practice at home fixes what was taught in class"
+    assert doc.meta == {"corpus": "aae2", "split": "test", "title": "Is homework useful?"}
+    assert doc.text.startswith("Is homework useful?")
+
+
+def test_aae2_splits(aae2_dir: Path):
+    assert [d.id for d in read_aae2(aae2_dir)] == ["essay001", "essay002"]
+    assert [d.id for d in read_aae2(aae2_dir, split="train")] == ["essay001"]
+    assert [d.id for d in read_aae2(aae2_dir, split="test")] == ["essay002"]
+    assert read_aae2(aae2_dir, split="train")[0].meta["split"] == "train"
+
+
+def test_aae2_reads_brat_folder_directly_and_finds_split_beside_it(aae2_dir: Path):
+    docs = read_aae2(aae2_dir / "brat-project-final", split="test")
+    assert [d.id for d in docs] == ["essay002"]
+
+
+def test_aae2_without_split_file(aae2_copy: Path):
+    (aae2_copy / "train-test-split.csv").unlink()
+    docs = read_aae2(aae2_copy)
+    assert [d.meta["split"] for d in docs] == [None, None]
+    with pytest.raises(CorpusFormatError) as info:
+        read_aae2(aae2_copy, split="train")
+    assert info.value.code == "E106"
+
+
+def test_aae2_split_file_any_line_ending(tmp_path: Path):
+    for ending in (b"\r", b"\n", b"\r\n"):
+        path = tmp_path / "split.csv"
+        path.write_bytes(ending.join([b'"ID";"SET"', b'"essay001";"TRAIN"', b'"essay002";"TEST"']))
+        assert read_split(path) == {"essay001": "train", "essay002": "test"}
+
+
+def test_aae2_split_file_bad_row(tmp_path: Path):
+    path = tmp_path / "split.csv"
+    path.write_bytes(b'"ID";"SET"\r"essay001";"TRAIN"\r"essay002";"VALID"\r')
+    with pytest.raises(CorpusFormatError) as info:
+        read_split(path)
+    assert (info.value.code, info.value.line, info.value.path) == ("E107", 3, str(path))
+
+
+def test_aae2_unknown_split_raises_input_error(aae2_dir: Path):
+    with pytest.raises(InputError) as info:
+        read_aae2(aae2_dir, split="dev")
+    assert info.value.code == "E301"
+
+
+def test_aae2_empty_folder_raises_e106(tmp_path: Path):
+    with pytest.raises(CorpusFormatError) as info:
+        read_aae2(tmp_path)
+    assert info.value.code == "E106"
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    content = path.read_text(encoding="utf-8")
+    path.write_text(content.replace(old, new, 1), encoding="utf-8", newline="")
+
+
+def test_aae2_text_mismatch_raises_e105(aae2_copy: Path):
+    ann = aae2_copy / "brat-project-final" / "essay001.ann"
+    _rewrite(ann, "drivers are careful", "drivers are carefu1")
+    with pytest.raises(CorpusFormatError) as info:
+        read_aae2(aae2_copy)
+    assert (info.value.code, info.value.path, info.value.line) == ("E105", str(ann), 5)
+
+
+def test_aae2_claim_without_stance_raises_e107(aae2_copy: Path):
+    ann = aae2_copy / "brat-project-final" / "essay001.ann"
+    _rewrite(ann, "A2\tStance T6 Against\n", "")
+    with pytest.raises(CorpusFormatError) as info:
+        read_aae2(aae2_copy)
+    assert (info.value.code, info.value.path, info.value.line) == ("E107", str(ann), 10)
+
+
+def test_aae2_against_claim_without_major_claim_raises_e107(aae2_copy: Path):
+    ann = aae2_copy / "brat-project-final" / "essay001.ann"
+    _rewrite(ann, "MajorClaim 25 66", "Claim 25 66")
+    _rewrite(ann, "MajorClaim 339 373", "Claim 339 373")
+    content = ann.read_text(encoding="utf-8")
+    ann.write_text(content + "A3\tStance T1 For\nA4\tStance T9 For\n", encoding="utf-8")
+    with pytest.raises(CorpusFormatError) as info:
+        read_aae2(aae2_copy)
+    assert info.value.code == "E107"
+    assert info.value.line == 10
+
+
+def test_aae2_unknown_relation_type_raises_e107(aae2_copy: Path):
+    ann = aae2_copy / "brat-project-final" / "essay002.ann"
+    _rewrite(ann, "supports", "Support")
+    with pytest.raises(CorpusFormatError) as info:
+        read_aae2(aae2_copy)
+    assert (info.value.code, info.value.line) == ("E107", 3)
+
+
+def test_aae2_dangling_relation_raises_e104(aae2_copy: Path):
+    ann = aae2_copy / "brat-project-final" / "essay002.ann"
+    _rewrite(ann, "Arg2:T1", "Arg2:T7")
+    with pytest.raises(CorpusFormatError) as info:
+        read_aae2(aae2_copy)
+    assert (info.value.code, info.value.path, info.value.line) == ("E104", str(ann), 3)
+
+
+# The real corpus: the README's totals, exactly.
+
+
+def _corpus(root: Path, name: str) -> Path:
+    folder = root / name
+    if not folder.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the corpus is missing at {folder}")
+        pytest.skip(f"corpora not found at {folder}")
+    return folder
+
+
+@pytest.mark.corpora
+def test_aae2_real_corpus_matches_readme(corpora_root: Path):
+    folder = _corpus(corpora_root, "aae2")
+    docs = read_corpus("aae2", folder)
+    stats = corpus_stats("aae2", docs)
+    assert stats["documents"] == 402
+    assert stats["units"] == 6089
+    assert stats["labels"] == {C: 1979, P: 3252, CA: 703, R: 155, "none": 0}
+    kinds = [r.kind for d in docs for r in d.relations]
+    # 3,613 supports; 219 attacks plus one attack per Against claim (278).
+    assert kinds.count(RelationKind.SUPPORT) == 3613
+    assert kinds.count(RelationKind.ATTACK) == 219 + 278
+    assert len(read_aae2(folder, split="train")) == 322
+    assert len(read_aae2(folder, split="test")) == 80
+    assert all(d.meta["title"] and d.text.startswith(d.meta["title"]) for d in docs)
