@@ -22,7 +22,14 @@ from argmine.document import Document
 from argmine.encoders import DEFAULT_ENCODER, load_encoder
 from argmine.errors import ModelFormatError, NotFittedError
 from argmine.features import n_features, unit_features
-from argmine.network import ArgumentNetwork, NetworkConfig, freeze_lower_layers
+from argmine.network import (
+    ArgumentNetwork,
+    NetworkConfig,
+    can_split,
+    freeze_lower_layers,
+    mean_pool,
+    run_layers,
+)
 from argmine.schema import LABELS, Label
 from argmine.training import trainer as T
 from argmine.training.config import TrainingConfig
@@ -100,16 +107,50 @@ class ArgumentModel:
         )
         return torch.tensor(rows, dtype=torch.float32).reshape(len(doc.units), width)
 
-    def _encode(self, texts: Sequence[str]) -> torch.Tensor:
-        batch = self.tokenizer_(
+    def _tokenize(self, texts: Sequence[str]):
+        return self.tokenizer_(
             list(texts), padding=True, truncation=True, max_length=self.config.max_length,
             return_tensors="pt",
         )
-        return self.network_.encode(batch["input_ids"], batch["attention_mask"])
 
-    def _forward(self, docs: Sequence[Document]) -> list[dict[str, torch.Tensor]]:
+    def _encode(self, texts: Sequence[str], cache: dict | None = None) -> torch.Tensor:
+        encoder = self.network_.encoder
+        n_layers = encoder.config.num_hidden_layers
+        split = n_layers - self.config.trainable_layers
+        if cache is None or split <= 0 or not can_split(encoder):
+            batch = self._tokenize(texts)
+            return self.network_.encode(batch["input_ids"], batch["attention_mask"])
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            batch = self._tokenize(missing)
+            # The frozen layers run without dropout, so a cached state is what inference sees.
+            frozen = [encoder.embeddings, *encoder.encoder.layer[:split]]
+            modes = [m.training for m in frozen]
+            for m in frozen:
+                m.eval()
+            with torch.no_grad():
+                lower = run_layers(encoder, None, batch["attention_mask"], 0, split,
+                                   input_ids=batch["input_ids"])
+            for m, mode in zip(frozen, modes):
+                m.train(mode)
+            lengths = batch["attention_mask"].sum(1).tolist()
+            for i, text in enumerate(missing):
+                cache[text] = lower[i, : lengths[i]].to(torch.float16)
+        states = [cache[t] for t in texts]
+        width = max(s.shape[0] for s in states)
+        hidden = torch.zeros(len(states), width, states[0].shape[1])
+        mask = torch.zeros(len(states), width, dtype=torch.long)
+        for i, s in enumerate(states):
+            hidden[i, : s.shape[0]] = s.float()
+            mask[i, : s.shape[0]] = 1
+        upper = run_layers(encoder, hidden, mask, split, n_layers)
+        return mean_pool(upper, mask)
+
+    def _forward(
+        self, docs: Sequence[Document], cache: dict | None = None
+    ) -> list[dict[str, torch.Tensor]]:
         texts = [u.text for d in docs for u in d.units]
-        vectors = self._encode(texts) if texts else None
+        vectors = self._encode(texts, cache) if texts else None
         out, offset = [], 0
         for doc in docs:
             n = len(doc.units)
@@ -221,6 +262,7 @@ class ArgumentModel:
         weights = T.class_weights(docs, cfg)
         label_loss = nn.CrossEntropyLoss(weight=weights, label_smoothing=cfg.label_smoothing)
         start_epoch, best, best_state, stale = 0, -1.0, None, 0
+        cache: dict[str, torch.Tensor] = {}  # unit text -> frozen lower-layer states
         self.history_: list[dict] = []
         ckpt = Path(checkpoint_dir) if checkpoint_dir else None
         if resume and ckpt and (ckpt / T.CHECKPOINT_STATE).is_file():
@@ -239,7 +281,7 @@ class ArgumentModel:
                        unit="batch", leave=False)
             total = 0.0
             for group in bar:
-                outs = self._forward(group)
+                outs = self._forward(group, cache)
                 loss = torch.zeros(())
                 for doc, o in zip(group, outs):
                     labels, parents, kinds = T.gold_targets(doc)

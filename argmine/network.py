@@ -159,3 +159,47 @@ def freeze_lower_layers(encoder: nn.Module, n_trainable: int) -> list[str]:
         if train:
             trainable.append(name)
     return trainable
+
+
+# Architectures whose layers can be run one by one (embeddings → encoder.layer[i]); for
+# these the frozen lower layers are computed once per unit and cached during training,
+# which makes an epoch about three times cheaper on a CPU. Others run the full encoder.
+_SPLITTABLE = frozenset({"bert", "roberta", "xlm-roberta", "electra"})
+
+
+def can_split(encoder: nn.Module) -> bool:
+    """Whether the encoder's layers can be run separately (see :func:`run_layers`)."""
+    return (
+        getattr(encoder.config, "model_type", None) in _SPLITTABLE
+        and hasattr(encoder, "embeddings")
+        and hasattr(getattr(encoder, "encoder", None), "layer")
+    )
+
+
+def _layer_mask(encoder: nn.Module, hidden: torch.Tensor, mask: torch.Tensor):
+    try:
+        from transformers.masking_utils import create_bidirectional_mask
+
+        return create_bidirectional_mask(
+            config=encoder.config, inputs_embeds=hidden, attention_mask=mask
+        )
+    except ImportError:  # older transformers: the classic additive mask
+        return (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
+
+
+def run_layers(
+    encoder: nn.Module,
+    hidden: torch.Tensor | None,
+    mask: torch.Tensor,
+    start: int,
+    stop: int,
+    input_ids: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Run encoder layers ``start … stop-1`` (from the embeddings if ``hidden`` is None)."""
+    if hidden is None:
+        hidden = encoder.embeddings(input_ids=input_ids)
+    layer_mask = _layer_mask(encoder, hidden, mask)
+    for layer in encoder.encoder.layer[start:stop]:
+        out = layer(hidden, layer_mask)
+        hidden = out[0] if isinstance(out, tuple) else out
+    return hidden

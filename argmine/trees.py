@@ -1,44 +1,35 @@
 """Scored units and links → a consistent argument forest (evidence-graph decoding).
 
-The decoder follows the evidence-graph model of Peldszus & Stede (2015): every candidate
-link carries the evidence of the link, label and kind classifiers, and a maximum spanning
-arborescence (Chu-Liu/Edmonds) picks the globally best tree. Roles and labels are then set
-by the scheme's rule (:func:`argmine.schema.label_for`), so they always agree with the tree.
+After Peldszus & Stede (2015): every candidate link carries the evidence of the link, label
+and kind classifiers; a maximum spanning arborescence (Chu-Liu/Edmonds) picks the best
+forest; labels follow from it by the scheme's rule (:func:`argmine.schema.label_for`).
 
-Objective. For the units kept in the forest, with parent ``p(i)``, kind ``k(i)``, role
-``r(i)`` and the label ``L(i)`` that the scheme derives from them, :func:`decode` maximises::
+Objective. Over the units kept in the forest, with parent ``p``, kind ``k`` and the label
+``L`` the scheme derives, :func:`decode` maximises (``z_i = 1 − max_j link_probs[i, j]``
+estimates that ``i`` has no parent; roots are proponents, attack flips the role)::
 
     Σ_roots   link_weight·log z_i + label_weight·log P(claim_i) + root_bias
-  + Σ_others  link_weight·log P(link i→p) + kind_weight·log P(k | i→p) + label_weight·log P(L(i))
+  + Σ_others  link_weight·log P(i→p) + kind_weight·log P(k | i→p) + label_weight·log P(L_i)
 
-where ``z_i = 1 − max_j link_probs[i, j]`` estimates that ``i`` has no parent. Roots are
-proponents; support keeps the role of the target, attack flips it.
-
-Search. Roles make exact joint decoding hard (a unit's label depends on its whole path to
-the root), so the decoder works in three exact steps:
-
-1. *Structure*: a maximum spanning arborescence over a virtual root, with each edge scored
-   by the link evidence plus the label/kind evidence marginalised over the parent's role
-   (its proponent probability is read off ``label_probs``) and the kind.
-2. *Roles and kinds*: given the tree, a two-state (proponent/opponent) dynamic programme
-   picks every edge's kind so that the objective is maximal exactly over the tree.
-3. *Refinement*: with those roles fixed every edge's kind and label is known, so the
-   arborescence is recomputed under the exact objective, and step 2 runs again. Each step
-   cannot lower the objective; the best forest seen is returned.
-
-Units that are more likely ``none`` than anything a tree could offer them are removed first.
+Search. A unit's label depends on its whole path to the root, so the decoder alternates
+exact steps: (1) an arborescence below a virtual root, each edge scored with the label and
+kind evidence marginalised over the parent's role (read off ``label_probs``) and the kind;
+(2) a two-state (proponent/opponent) dynamic programme that picks every kind optimally for
+that tree; (3) with the roles fixed every edge's kind and label are known, so the exact
+arborescence is recomputed and (2) runs again, while the objective improves. A second start
+from the roles ``label_probs`` prefer is refined alike; the better forest wins. Units more
+likely ``none`` than anything a tree could offer them are removed first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from argmine.document import ArgumentTree, Document, Relation
 from argmine.errors import InputError
-from argmine.schema import LABELS, Label, RelationKind, Role, label_for, labels_from_links
+from argmine.schema import LABELS, Label, RelationKind, Role, label_for
 
 __all__ = ["Decoding", "DecodingConfig", "build_document", "chu_liu_edmonds", "decode"]
 
@@ -49,14 +40,15 @@ _CLAIM, _PREMISE, _COUNTER, _REBUTTAL, _NONE = (LABELS.index(x) for x in (
 _P, _O = 0, 1  # role codes in the dynamic programme
 
 
-# --------------------------------------------------------------------------- Chu-Liu/Edmonds
+def _bad(owner: str, param: str, expected: str, value: object) -> InputError:
+    return InputError("E301", param=param, owner=owner, expected=expected, value=value)
 
 
 def chu_liu_edmonds(scores: np.ndarray, root: int = 0) -> list[int]:
     """Find the maximum spanning arborescence of a dense graph (Chu-Liu/Edmonds).
 
-    All cycles of the greedy graph are contracted at once, so each round costs O(n²)
-    vectorised work and a 2,000-node graph takes well under a second.
+    Greedy cycles are contracted in place, one at a time, at O(k·n) vectorised work for a
+    cycle of k nodes: O(n²) in all, and a dense 2,000-node graph takes a fraction of a second.
 
     Args:
         scores: Square matrix, ``scores[child, parent]`` the score of that edge and
@@ -79,24 +71,20 @@ def chu_liu_edmonds(scores: np.ndarray, root: int = 0) -> list[int]:
     try:
         matrix = np.array(scores, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError("E301", param="scores", owner=owner, expected="a numeric matrix",
-                         value=type(scores).__name__) from None
+        raise _bad(owner, "scores", "a numeric matrix", type(scores).__name__) from None
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] == 0:
-        raise InputError("E301", param="scores", owner=owner, expected="a non-empty square "
-                         "matrix", value=f"shape {matrix.shape}")
+        raise _bad(owner, "scores", "a non-empty square matrix", f"shape {matrix.shape}")
     n = matrix.shape[0]
     if not (isinstance(root, (int, np.integer)) and 0 <= root < n):
-        raise InputError("E301", param="root", owner=owner, expected=f"a node index in 0..{n - 1}",
-                         value=root)
+        raise _bad(owner, "root", f"a node index in 0..{n - 1}", root)
     np.fill_diagonal(matrix, _NEG)
     matrix[root, :] = _NEG
     if np.isnan(matrix).any() or np.isposinf(matrix).any():
-        raise InputError("E301", param="scores", owner=owner, expected="free of NaN and +inf",
-                         value="a matrix with NaN or +inf")
+        raise _bad(owner, "scores", "free of NaN and +inf", "a matrix with NaN or +inf")
     parents = _cle(matrix, int(root))
     if parents is None:
-        raise InputError("E301", param="scores", owner=owner, expected=f"a graph in which every "
-                         f"node can be reached from node {root}", value="an unreachable node")
+        raise _bad(owner, "scores", f"a graph whose every node is reachable from node {root}",
+                   "an unreachable node")
     return parents
 
 
@@ -116,55 +104,36 @@ def _find_cycles(parent: list[int]) -> list[list[int]]:
 
 
 def _cle(matrix: np.ndarray, root: int) -> list[int] | None:
-    """Contract one greedy cycle at a time, in place; ``None`` if some node is unreachable.
-
-    A contracted cycle lives on in the matrix under one of its members (its representative),
-    so a contraction costs O(k·n) for a cycle of k nodes rather than a rebuilt O(n²) matrix,
-    and the whole search stays O(n²) plus O(n) per contraction.
-    """
+    """Contract greedy cycles one at a time into a member; ``None`` if a node is unreachable."""
     n = matrix.shape[0]
-    w = matrix  # w[child, parent] between active nodes; -inf elsewhere (owned: a fresh copy)
-    cols = np.arange(n)
-    # Original edge behind each entry: after contractions w[c, p] stands for dst → src.
+    w, cols = matrix, np.arange(n)  # w[child, parent] between active nodes, -inf elsewhere
+    # The original edge behind each entry: after contractions w[c, p] stands for dst → src.
     src = np.broadcast_to(cols, (n, n)).astype(np.int32)
     dst = src.T.copy()
-    rep_of = cols.copy()  # original node → active node that stands for it
+    rep_of = cols.copy()  # original node → the active node that stands for it
     best = w.argmax(axis=1)
     best[root] = -1
-    reachable = np.isfinite(w[cols, np.maximum(best, 0)])
-    reachable[root] = True
-    if not reachable.all():
+    if not np.isfinite(w[cols, best])[cols != root].all():
         return None
-    history = []  # (members, their cycle edges, original nodes inside, member of each)
+    history = []  # per contraction: members, their cycle edges, original nodes inside, member
     pending = _find_cycles(best.tolist())
-    on_pending = np.zeros(n, dtype=bool)  # a walk that reaches another cycle cannot return
-    for cycle in pending:
-        on_pending[cycle] = True
+    on_pending = np.isin(cols, sum(pending, []))  # a walk reaching another cycle can't return
     while pending:
         cycle = np.array(pending.pop())
-        on_pending[cycle] = False
-        r = int(cycle[0])
-        cycle_score = w[cycle, best[cycle]]
-        internal = list(zip(dst[cycle, best[cycle]].tolist(), src[cycle, best[cycle]].tolist()))
-        in_cycle = np.zeros(n, dtype=bool)
-        in_cycle[cycle] = True
+        on_pending[cycle], r, to = False, int(cycle[0]), best[cycle]
+        in_cycle = np.isin(cols, cycle)
         inside = np.flatnonzero(in_cycle[rep_of])
-        history.append((cycle.tolist(), internal, inside, rep_of[inside].copy()))
+        history.append((cycle.tolist(), list(zip(dst[cycle, to].tolist(), src[cycle, to].tolist())),
+                        inside, rep_of[inside].copy()))
         # Entering the cycle at v replaces v's cycle edge, hence scores relative to it.
-        adjusted = w[cycle, :] - cycle_score[:, None]
-        enter = adjusted.argmax(axis=0)
-        leave = w[:, cycle].argmax(axis=1)
-        row, row_src, row_dst = (adjusted[enter, cols], src[cycle[enter], cols],
-                                 dst[cycle[enter], cols])
-        col, col_src, col_dst = (w[cols, cycle[leave]], src[cols, cycle[leave]],
-                                 dst[cols, cycle[leave]])
-        w[cycle, :] = _NEG
-        w[:, cycle] = _NEG
-        w[r, :], src[r, :], dst[r, :] = row, row_src, row_dst
-        w[:, r], src[:, r], dst[:, r] = col, col_src, col_dst
-        w[r, cycle] = _NEG
-        w[cycle, r] = _NEG
-        w[root, :] = _NEG
+        adjusted = w[cycle, :] - w[cycle, to][:, None]
+        enter, leave = cycle[adjusted.argmax(axis=0)], cycle[w[:, cycle].argmax(axis=1)]
+        row, rows = adjusted.max(axis=0), (src[enter, cols], dst[enter, cols])
+        col, columns = w[cols, leave], (src[cols, leave], dst[cols, leave])
+        w[cycle, :] = w[:, cycle] = _NEG
+        w[r, :], (src[r, :], dst[r, :]) = row, rows
+        w[:, r], (src[:, r], dst[:, r]) = col, columns
+        w[r, cycle] = w[cycle, r] = w[root, :] = _NEG
         rep_of[inside] = r
         # Nodes whose best parent lay in the cycle now prefer r (same score); only r's own
         # best parent is new, so a new cycle, if any, passes through r.
@@ -173,8 +142,7 @@ def _cle(matrix: np.ndarray, root: int) -> list[int] | None:
         best[r] = int(w[r].argmax())
         if not np.isfinite(w[r, best[r]]):
             return None
-        path = [r]
-        v = int(best[r])
+        path, v = [r], int(best[r])
         while v not in (-1, r) and not on_pending[v]:
             path.append(v)
             v = int(best[v])
@@ -182,20 +150,14 @@ def _cle(matrix: np.ndarray, root: int) -> list[int] | None:
             pending.append(path)
             on_pending[path] = True
     active = np.flatnonzero(best >= 0)
-    incoming = dict(zip(active.tolist(), zip(dst[active, best[active]].tolist(),
-                                             src[active, best[active]].tolist())))
+    incoming = dict(zip(active.tolist(), src[active, best[active]].tolist()))
+    entering = dict(zip(active.tolist(), dst[active, best[active]].tolist()))
     for members, internal, inside, member_of in reversed(history):
-        edge = incoming.pop(members[0])
-        entry = int(member_of[np.searchsorted(inside, edge[0])])
-        for member, cycle_edge in zip(members, internal):
-            incoming[member] = edge if member == entry else cycle_edge
-    parents = [-1] * n
-    for child, (_d, s) in incoming.items():
-        parents[child] = s
-    return parents
-
-
-# --------------------------------------------------------------------------- configuration
+        parent, child = incoming.pop(members[0]), entering.pop(members[0])
+        entry = int(member_of[np.searchsorted(inside, child)])
+        for member, (d, s) in zip(members, internal):
+            incoming[member], entering[member] = (parent, child) if member == entry else (s, d)
+    return [incoming.get(v, -1) for v in range(n)]
 
 
 @dataclass(frozen=True)
@@ -203,20 +165,17 @@ class DecodingConfig:
     """Settings of :func:`decode`; the weights scale the log-probability terms of its objective.
 
     Attributes:
-        link_weight: Weight of ``log link_probs[i, j]`` for a chosen link, and of the log
-            probability of having no parent for a root.
+        link_weight: Weight of ``log link_probs[i, j]`` for a link, and of ``log z_i`` (no
+            parent) for a root.
         label_weight: Weight of the log probability of the label the tree implies.
         kind_weight: Weight of the log probability of the chosen kind (support or attack).
         root_bias: Added once per tree; negative values favour fewer, larger trees.
-        none_threshold: If set, units whose ``none`` probability reaches it are excluded
-            outright. Units whose ``none`` option scores higher than the best place a tree
-            could offer them are excluded in any case.
-        single_root: Force exactly one tree over the units kept (as in the microtexts,
-            where every text has one central claim).
-        window: If set, a unit's parent must lie within ``window`` positions of it, counted
-            over the units kept (so a passage of ``none`` text does not cut an argument).
-        refine_iterations: Rounds of structure refinement with the roles fixed (0 keeps the
-            first, marginalised, structure).
+        none_threshold: Units whose ``none`` probability reaches it are excluded outright;
+            so are units whose ``none`` option beats the best place a tree could offer.
+        single_root: Force exactly one tree over the kept units (as in the microtexts).
+        window: A unit's parent must lie within ``window`` positions of it, counted over the
+            kept units (so a passage of ``none`` text does not cut an argument in two).
+        refine_iterations: Rounds of refinement with the roles fixed (0: no refinement).
 
     Examples:
         >>> DecodingConfig(single_root=True, window=3).window
@@ -233,26 +192,22 @@ class DecodingConfig:
     refine_iterations: int = 2
 
     def __post_init__(self) -> None:
-        for name in ("link_weight", "label_weight", "kind_weight"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0):
-                raise InputError("E301", param=name, owner="DecodingConfig",
-                                 expected="a finite number >= 0", value=value)
-        if not (isinstance(self.root_bias, (int, float)) and np.isfinite(self.root_bias)):
-            raise InputError("E301", param="root_bias", owner="DecodingConfig",
-                             expected="a finite number", value=self.root_bias)
-        t = self.none_threshold
-        if t is not None and not (isinstance(t, (int, float)) and 0 < t <= 1):
-            raise InputError("E301", param="none_threshold", owner="DecodingConfig",
-                             expected="None or a number in (0, 1]", value=t)
-        w = self.window
-        if w is not None and not (isinstance(w, int) and not isinstance(w, bool) and w >= 1):
-            raise InputError("E301", param="window", owner="DecodingConfig",
-                             expected="None or an integer >= 1", value=w)
-        r = self.refine_iterations
-        if not (isinstance(r, int) and not isinstance(r, bool) and r >= 0):
-            raise InputError("E301", param="refine_iterations", owner="DecodingConfig",
-                             expected="an integer >= 0", value=r)
+        for name, low, high, expected in (
+            ("link_weight", 0, np.inf, "a finite number >= 0"),
+            ("label_weight", 0, np.inf, "a finite number >= 0"),
+            ("kind_weight", 0, np.inf, "a finite number >= 0"),
+            ("root_bias", -np.inf, np.inf, "a finite number"),
+            ("none_threshold", 1e-300, 1, "None or a number in (0, 1]"),
+            ("window", 1, np.inf, "None or an integer >= 1"),
+            ("refine_iterations", 0, np.inf, "an integer >= 0"),
+        ):
+            x = getattr(self, name)
+            whole = name in ("window", "refine_iterations")
+            if x is None and name in ("none_threshold", "window"):
+                continue
+            if (isinstance(x, bool) or not isinstance(x, int if whole else (int, float))
+                    or not (np.isfinite(x) and low <= x <= high)):
+                raise _bad("DecodingConfig", name, expected, x)
 
 
 @dataclass(frozen=True)
@@ -269,9 +224,9 @@ class Decoding:
         objective: Value of the decoding objective (``nan`` when not decoded).
 
     Examples:
-        >>> d = Decoding.from_parents([None, 0, 0], [None, "support", "attack"])
-        >>> [x.value for x in d.labels], d.roots
-        (['claim', 'premise', 'counterargument'], (0,))
+        >>> d = decode(np.eye(5)[[0, 2]], np.array([[0, .1], [.9, 0]]), np.full((2, 2), .8))
+        >>> [x.value for x in d.labels], d.roots, d.kinds[1].value
+        (['claim', 'counterargument'], (0,), 'attack')
     """
 
     parents: tuple[int | None, ...]
@@ -288,88 +243,23 @@ class Decoding:
         return tuple(i for i, p in enumerate(self.parents)
                      if p is None and self.roles[i] is not None)
 
-    @classmethod
-    def from_parents(
-        cls,
-        parents: Sequence[int | None],
-        kinds: Sequence[RelationKind | str | None],
-        *,
-        isolated: Label = Label.NONE,
-    ) -> Decoding:
-        """Build a decoding from given links, deriving roles and labels by the scheme's rule.
-
-        Args:
-            parents: Parent of each unit, ``None`` for none.
-            kinds: Kind of each unit's link (ignored where the parent is ``None``).
-            isolated: Label of a unit in no link (``claim`` makes it a one-unit tree).
-
-        Returns:
-            The decoding, with unknown scores.
-
-        Raises:
-            InputError: E301 if the lists differ in length, a parent is out of range, or
-                the links contain a cycle.
-        """
-        n = len(parents)
-        owner = "Decoding.from_parents"
-        if len(kinds) != n:
-            raise InputError("E301", param="kinds", owner=owner, expected=f"{n} entries",
-                             value=len(kinds))
-        links = []
-        for i, (p, k) in enumerate(zip(parents, kinds)):
-            if p is None:
-                continue
-            if not (0 <= p < n and p != i) or k is None:
-                raise InputError("E301", param="parents", owner=owner, expected="a parent index "
-                                 "of another unit with a kind", value=(i, p, k))
-            links.append((i, int(p), RelationKind(k)))
-        try:
-            derived = labels_from_links(n, links, isolated=isolated)
-        except ValueError as exc:
-            raise InputError("E301", param="parents", owner=owner, expected="a forest",
-                             value=str(exc)) from None
-        link_of = {i: (p, k) for i, p, k in links}
-        return cls(
-            parents=tuple(link_of[i][0] if i in link_of else None for i in range(n)),
-            kinds=tuple(link_of[i][1] if i in link_of else None for i in range(n)),
-            labels=tuple(lab for lab, _ in derived),
-            roles=tuple(role for _, role in derived),
-            scores=(None,) * n,
-            link_scores=(None,) * n,
-        )
-
-
-# --------------------------------------------------------------------------- decoding
-
 
 def _matrix(value: object, name: str, shape: tuple[int, int], mask_diagonal: bool) -> np.ndarray:
     try:
         array = np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError("E301", param=name, owner="decode", expected="an array of "
-                         "probabilities", value=type(value).__name__) from None
+        raise _bad("decode", name, "an array of probabilities", type(value).__name__) from None
     if array.shape != shape:
-        raise InputError("E301", param=name, owner="decode", expected=f"shape {shape}",
-                         value=f"shape {array.shape}")
+        raise _bad("decode", name, f"shape {shape}", f"shape {array.shape}")
     if mask_diagonal:  # the diagonal is meaningless: accept and ignore anything there
         np.fill_diagonal(array, 0.0)
     if not (np.isfinite(array).all() and array.min(initial=0) >= 0 and array.max(initial=0) <= 1):
-        raise InputError("E301", param=name, owner="decode", expected="probabilities in [0, 1]",
-                         value="values outside [0, 1] or NaN")
+        raise _bad("decode", name, "probabilities in [0, 1]", "values outside [0, 1] or NaN")
     return array
 
 
 def _log(x: np.ndarray) -> np.ndarray:
     return np.log(np.clip(x, _EPS, 1.0))
-
-
-def _single_root_penalty(graph: np.ndarray) -> float:
-    # Larger than any difference between two arborescences, so the penalised optimum is the
-    # best tree among those with the fewest roots (one, since the units form a connected graph).
-    finite = np.isfinite(graph)
-    high = np.where(finite, graph, -np.inf).max(axis=1, initial=-np.inf)
-    low = np.where(finite, graph, np.inf).min(axis=1, initial=np.inf)
-    return float(np.where(finite.any(axis=1), high - low, 0.0).sum()) + 1.0
 
 
 def _arborescence(unit_edges: np.ndarray, root_edges: np.ndarray, cfg: DecodingConfig) -> list[int]:
@@ -379,7 +269,11 @@ def _arborescence(unit_edges: np.ndarray, root_edges: np.ndarray, cfg: DecodingC
     graph[1:, 1:] = unit_edges
     graph[1:, 0] = root_edges
     if cfg.single_root:
-        graph[1:, 0] -= _single_root_penalty(graph[1:])
+        # A penalty per root above any score difference between two arborescences: the best
+        # forest with the fewest roots wins, one root as the kept units form a connected graph.
+        finite = np.isfinite(graph)
+        spread = np.where(finite, graph, _NEG).max(1) - np.where(finite, graph, np.inf).min(1)
+        graph[1:, 0] -= np.where(finite.any(1), spread, 0.0).sum() + 1.0
     parents = _cle(graph, 0)
     if parents is None:  # cannot happen: the kept units form a connected graph below a root
         raise RuntimeError("no arborescence over the kept units")
@@ -388,56 +282,60 @@ def _arborescence(unit_edges: np.ndarray, root_edges: np.ndarray, cfg: DecodingC
 
 def _assign_roles(parents: list[int], root_edges: np.ndarray, edge_link: np.ndarray,
                   log_kind: np.ndarray, label_term: np.ndarray) -> tuple[list, list, float]:
-    """Two-state DP: the kinds and roles maximising the objective for a fixed forest.
-
-    ``log_kind[c, p, k]`` and ``label_term[c, l]`` are weighted log-probabilities; a child's
-    role follows from its parent's role and its kind, and its label from the scheme's rule.
-    """
+    """Two-state DP: the kinds (hence roles, labels) maximising the objective for a forest."""
     m = len(parents)
-    children: list[list[int]] = [[] for _ in range(m)]
-    roots = []
+    children: list[list[int]] = [[] for _ in range(m + 1)]  # children[-1]: the roots
     for c, p in enumerate(parents):
-        (roots if p < 0 else children[p]).append(c)
-    order = []  # parents before children
+        children[p].append(c)
+    roots, order = children[-1], []  # order: parents before children
     stack = list(roots)
     while stack:
-        v = stack.pop()
-        order.append(v)
-        stack.extend(children[v])
+        order.append(stack.pop())
+        stack.extend(children[order[-1]])
     # label of a child for (parent role, kind): support keeps the role, attack flips it
     label_of = {(_P, 0): _PREMISE, (_P, 1): _COUNTER, (_O, 0): _COUNTER, (_O, 1): _REBUTTAL}
     sub = np.zeros((m, 2))  # best score of a subtree below a node, per role of that node
     choice = np.zeros((m, 2), dtype=int)  # best kind of a node's link, per role of its parent
     for v in reversed(order):
         p = parents[v]
-        if p < 0:
-            continue
-        for rp in (_P, _O):
+        for rp in (_P, _O) if p >= 0 else ():
             options = [log_kind[v, p, k] + label_term[v, label_of[rp, k]]
                        + sub[v, rp if k == 0 else 1 - rp] for k in (0, 1)]
             k = int(np.argmax(options))
             choice[v, rp] = k
             sub[p, rp] += options[k] + edge_link[v, p]
-    roles = [_P] * m
-    kinds = [-1] * m
+    roles, kinds = [_P] * m, [-1] * m
     for v in order:
         p = parents[v]
         if p >= 0:
             kinds[v] = int(choice[v, roles[p]])
             roles[v] = roles[p] if kinds[v] == 0 else 1 - roles[p]
-    total = float(sum(root_edges[r] + sub[r, _P] for r in roots))
-    return roles, kinds, total
+    return roles, kinds, float(sum(root_edges[r] + sub[r, _P] for r in roots))
 
 
-def decode(
-    label_probs: np.ndarray,
-    link_probs: np.ndarray,
-    attack_probs: np.ndarray,
-    config: DecodingConfig | None = None,
-) -> Decoding:
+def _refine(state: tuple, terms: tuple, allowed: np.ndarray, cfg: DecodingConfig,
+            rounds: int) -> tuple:
+    """Alternate exact steps from ``(parents, roles, kinds, objective)``; never worse."""
+    roots, edge_link, log_kind, label_term = terms
+    for _ in range(rounds):
+        # Roles fixed: each edge's kind and the child's label are now determined.
+        role = np.array(state[1])
+        kind = (role[:, None] != role[None, :]).astype(int)
+        lab = np.where(role[:, None] == _O, _COUNTER, np.where(kind == 0, _PREMISE, _REBUTTAL))
+        exact = (edge_link + np.take_along_axis(log_kind, kind[..., None], axis=2)[..., 0]
+                 + np.take_along_axis(label_term, lab, axis=1))
+        roots_fixed = np.where(role == _P, roots, _NEG)
+        candidate = _arborescence(np.where(allowed, exact, _NEG), roots_fixed, cfg)
+        roles, kinds, total = _assign_roles(candidate, *terms)
+        if total <= state[3] + 1e-9:
+            break
+        state = (candidate, roles, kinds, total)
+    return state
+
+
+def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.ndarray,
+           config: DecodingConfig | None = None) -> Decoding:
     """Turn label, link and attack probabilities into a consistent argument forest.
-
-    See the module docstring for the objective and the search.
 
     Args:
         label_probs: ``(n, 5)`` probabilities in the order of :data:`argmine.schema.LABELS`.
@@ -467,15 +365,12 @@ def decode(
     try:
         n = len(label_probs)
     except TypeError:
-        raise InputError("E301", param="label_probs", owner="decode", expected="an (n, 5) array",
-                         value=type(label_probs).__name__) from None
+        raise _bad("decode", "label_probs", "an (n, 5) array", type(label_probs).__name__) from None
     q = _matrix(label_probs, "label_probs", (n, len(LABELS)), False)
     link = _matrix(link_probs, "link_probs", (n, n), True)
     attack = _matrix(attack_probs, "attack_probs", (n, n), True)
-    logq = _log(q)
-    log_link = _log(link)
+    log_link, label_term = _log(link), cfg.label_weight * _log(q)
     log_kind = np.stack((_log(1.0 - attack), _log(attack)), axis=-1) * cfg.kind_weight
-    label_term = cfg.label_weight * logq
     log_z = _log(1.0 - link.max(axis=1, initial=0.0))
     root_score = cfg.link_weight * log_z + label_term[:, _CLAIM] + cfg.root_bias
     # Kind-marginalised edge scores; the parent's role is unknown yet, so its proponent
@@ -491,102 +386,74 @@ def decode(
         pi_o[None, :] + att + label_term[:, _REBUTTAL, None],
     ])
     np.fill_diagonal(marginal, _NEG)
-
     none_score = label_term[:, _NONE] + cfg.link_weight * log_z
     best_in_tree = np.maximum(root_score, marginal.max(axis=1, initial=_NEG))
-    excluded = none_score > best_in_tree
-    if cfg.none_threshold is not None:
-        excluded |= q[:, _NONE] >= cfg.none_threshold
+    excluded = (none_score > best_in_tree) | (q[:, _NONE] >= (cfg.none_threshold or np.inf))
     kept = np.flatnonzero(~excluded)
     m = len(kept)
-
-    parents_k: list[int] = []
-    roles_k: list[int] = []
-    kinds_k: list[int] = []
-    objective = 0.0
+    parents_k, roles_k, kinds_k, objective = [], [], [], 0.0
     if m:
-        sub_idx = np.ix_(kept, kept)
-        allowed = np.ones((m, m), dtype=bool)
-        if cfg.window is not None:
-            pos = np.arange(m)
-            allowed = np.abs(pos[:, None] - pos[None, :]) <= cfg.window
+        sub_idx, pos = np.ix_(kept, kept), np.arange(m)
+        allowed = np.abs(pos[:, None] - pos[None, :]) <= (cfg.window or m)
         np.fill_diagonal(allowed, False)
-        roots_k = root_score[kept]
-        edge_link = cfg.link_weight * log_link[sub_idx]
-        kind_k = log_kind[sub_idx]
-        label_k = label_term[kept]
-        parents_k = _arborescence(np.where(allowed, marginal[sub_idx], _NEG), roots_k, cfg)
-        roles_k, kinds_k, objective = _assign_roles(parents_k, roots_k, edge_link, kind_k, label_k)
-        for _ in range(cfg.refine_iterations):
-            # Roles fixed: each edge's kind and the child's label are now determined.
-            role = np.array(roles_k)
-            kind = (role[:, None] != role[None, :]).astype(int)
-            lab = np.where(role[:, None] == _O, _COUNTER, np.where(kind == 0, _PREMISE, _REBUTTAL))
-            exact = (edge_link + np.take_along_axis(kind_k, kind[..., None], axis=2)[..., 0]
-                     + np.take_along_axis(label_k, lab, axis=1))
-            roots_fixed = np.where(role == _P, roots_k, _NEG)
-            candidate = _arborescence(np.where(allowed, exact, _NEG), roots_fixed, cfg)
-            roles_c, kinds_c, total = _assign_roles(candidate, roots_k, edge_link, kind_k, label_k)
-            if total <= objective + 1e-9:
-                break
-            parents_k, roles_k, kinds_k, objective = candidate, roles_c, kinds_c, total
-
+        terms = (root_score[kept], cfg.link_weight * log_link[sub_idx], log_kind[sub_idx],
+                 label_term[kept])
+        parents_k = _arborescence(np.where(allowed, marginal[sub_idx], _NEG), terms[0], cfg)
+        state = (parents_k, *_assign_roles(parents_k, *terms))
+        state = _refine(state, terms, allowed, cfg, cfg.refine_iterations)
+        if cfg.refine_iterations:
+            # A second start from the roles the label classifier prefers; keep the better.
+            seed = (q[kept, _COUNTER] >= q[kept, :_NONE].max(axis=1)).astype(int)
+            seed[np.argmax(q[kept, _CLAIM])] = _P  # a tree needs a proponent root
+            other = _refine(([], seed.tolist(), [], _NEG), terms, allowed, cfg,
+                            cfg.refine_iterations + 1)
+            state = max(state, other, key=lambda s: s[3])
+        parents_k, roles_k, kinds_k, objective = state
     parents: list[int | None] = [None] * n
     kinds: list[RelationKind | None] = [None] * n
     roles: list[Role | None] = [None] * n
-    labels = [Label.NONE] * n
-    link_scores: list[float | None] = [None] * n
-    role_enum = (Role.PROPONENT, Role.OPPONENT)
-    kind_enum = (RelationKind.SUPPORT, RelationKind.ATTACK)
-    for c, unit in enumerate(kept.tolist()):
-        p = parents_k[c]
-        roles[unit] = role_enum[roles_k[c]]
+    labels, link_scores = [Label.NONE] * n, [None] * n
+    for c, (i, p) in enumerate(zip(kept.tolist(), parents_k)):
+        roles[i] = (Role.PROPONENT, Role.OPPONENT)[roles_k[c]]
         if p >= 0:
-            parents[unit] = int(kept[p])
-            kinds[unit] = kind_enum[kinds_k[c]]
-            pa = attack[unit, parents[unit]]
-            link_scores[unit] = float(link[unit, parents[unit]] * (pa if kinds_k[c] else 1 - pa))
-        labels[unit] = label_for(roles[unit], kinds[unit], is_root=p < 0)
+            parents[i] = int(kept[p])
+            kinds[i] = (RelationKind.SUPPORT, RelationKind.ATTACK)[kinds_k[c]]
+            kind_prob = attack[i, kept[p]] if kinds_k[c] else 1 - attack[i, kept[p]]
+            link_scores[i] = float(link[i, kept[p]] * kind_prob)
+        labels[i] = label_for(roles[i], kinds[i], is_root=p < 0)
     scores = tuple(float(q[i, LABELS.index(lab)]) for i, lab in enumerate(labels))
     objective += float(none_score[excluded].sum())
     return Decoding(tuple(parents), tuple(kinds), tuple(labels), tuple(roles), scores,
                     tuple(link_scores), objective)
 
 
-# --------------------------------------------------------------------------- documents
-
-
-def _check_decoding(decoding: Decoding, n: int) -> list[int]:
-    """Validate a decoding against ``n`` units; return the root of every unit (-1 if none)."""
-    owner = "build_document"
+def _roots_of(decoding: Decoding, n: int) -> list[int]:
+    """Validate a decoding against ``n`` units; return each unit's tree root (-1: none)."""
     for name in ("parents", "kinds", "labels", "roles", "scores"):
         if len(getattr(decoding, name)) != n:
-            raise InputError("E301", param=f"decoding.{name}", owner=owner,
-                             expected=f"{n} entries, one per unit of the document",
-                             value=len(getattr(decoding, name)))
+            raise _bad("build_document", f"decoding.{name}", f"{n} entries, one per unit",
+                       len(getattr(decoding, name)))
     root_of = [-1] * n
     for i in range(n):
         path, v = [], i
-        while decoding.parents[v] is not None and root_of[v] < 0:
+        while root_of[v] < 0 and decoding.parents[v] is not None:
             path.append(v)
             v = decoding.parents[v]
             if not (isinstance(v, (int, np.integer)) and 0 <= v < n) or len(path) > n:
-                raise InputError("E301", param="decoding.parents", owner=owner,
-                                 expected="a forest of unit indices", value=decoding.parents)
-        top = root_of[v] if root_of[v] >= 0 else v
+                raise _bad("build_document", "decoding.parents", "a forest of unit indices",
+                           decoding.parents)
         for u in [*path, v]:
-            root_of[u] = top
+            root_of[u] = v if root_of[v] < 0 else root_of[v]
     return [r if decoding.roles[r] is not None else -1 for r in root_of]
 
 
-def build_document(
-    doc: Document, decoding: Decoding, *, link_scores: np.ndarray | None = None
-) -> Document:
+def build_document(doc: Document, decoding: Decoding, *,
+                   link_scores: np.ndarray | None = None) -> Document:
     """Write a decoding into a copy of the document: labels, roles, relations and trees.
 
     Args:
         doc: The document whose units were decoded.
-        decoding: The output of :func:`decode` (or :meth:`Decoding.from_parents`).
+        decoding: The output of :func:`decode`.
         link_scores: Optional ``(n, n)`` matrix; ``link_scores[i, j]`` becomes the score of
             a decoded relation ``i → j`` (default: the decoding's own link scores).
 
@@ -599,40 +466,33 @@ def build_document(
     Examples:
         >>> from argmine.document import Unit
         >>> doc = Document("d", "A. B.", (Unit(0, "A.", 0, 2), Unit(1, "B.", 3, 5)))
-        >>> out = build_document(doc, Decoding.from_parents([None, 0], [None, "attack"]))
+        >>> d = decode(np.eye(5)[[0, 2]], np.array([[0, .1], [.9, 0]]), np.full((2, 2), .8))
+        >>> out = build_document(doc, d)
         >>> out.trees[0].summary()
         'A. — 1 counterargument'
     """
     n = len(doc.units)
-    root_of = _check_decoding(decoding, n)
+    root_of = _roots_of(decoding, n)
     if link_scores is not None:
         link_scores = np.asarray(link_scores, dtype=np.float64)
         if link_scores.shape != (n, n):
-            raise InputError("E301", param="link_scores", owner="build_document",
-                             expected=f"shape {(n, n)}", value=f"shape {link_scores.shape}")
+            raise _bad("build_document", "link_scores", f"shape {(n, n)}",
+                       f"shape {link_scores.shape}")
     units = []
-    for i, unit in enumerate(doc.units):
-        label = decoding.labels[i]
-        score = decoding.scores[i]
-        if unit.scores is not None and label.value in unit.scores:
+    for unit, label, role, score in zip(doc.units, decoding.labels, decoding.roles,
+                                        decoding.scores):
+        if unit.scores is not None and label.value in unit.scores:  # the model's own number
             score = float(unit.scores[label.value])
-        units.append(replace(unit, label=label, role=decoding.roles[i], score=score))
+        units.append(replace(unit, label=label, role=role, score=score))
+    own = (*decoding.link_scores, *[None] * n)  # link_scores may be left empty
     relations = []
-    for i, p in enumerate(decoding.parents):
-        if p is None:
-            continue
-        kind = decoding.kinds[i]
-        if kind is None:
-            raise InputError("E301", param="decoding.kinds", owner="build_document",
-                             expected="a kind for every link", value=(i, p, kind))
-        if link_scores is not None:
-            score = float(link_scores[i, p])
-        else:
-            score = decoding.link_scores[i] if i < len(decoding.link_scores) else None
-        relations.append(Relation(i, p, RelationKind(kind), score))
-    trees = []
-    for r in sorted(set(root_of) - {-1}):
-        nodes = tuple(u for u in units if root_of[u.index] == r)
-        edges = tuple(e for e in relations if root_of[e.source] == r)
-        trees.append(ArgumentTree(units[r], nodes, edges))
+    for i, (p, kind) in enumerate(zip(decoding.parents, decoding.kinds)):
+        if p is not None and kind is None:
+            raise _bad("build_document", "decoding.kinds", "a kind for every link", (i, p, kind))
+        if p is not None:
+            score = own[i] if link_scores is None else float(link_scores[i, p])
+            relations.append(Relation(i, p, RelationKind(kind), score))
+    trees = [ArgumentTree(units[r], tuple(u for u in units if root_of[u.index] == r),
+                          tuple(e for e in relations if root_of[e.source] == r))
+             for r in sorted(set(root_of) - {-1})]
     return doc.replace(units=tuple(units), relations=tuple(relations), trees=tuple(trees))

@@ -29,6 +29,11 @@ def aae2_copy(aae2_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
+def _read(folder: Path, **options) -> list[Document]:
+    """Read the fixture with its split file, which is named ``split.csv``."""
+    return read_aae2(folder, split_file=folder / "split.csv", **options)
+
+
 def _by_id(docs: list[Document]) -> dict[str, Document]:
     return {doc.id: doc for doc in docs}
 
@@ -38,7 +43,7 @@ def _links(doc: Document) -> set[tuple[str, str, RelationKind]]:
 
 
 def test_aae2_labels_roles_and_spans(aae2_dir: Path):
-    doc = _by_id(read_aae2(aae2_dir))["essay001"]
+    doc = _by_id(_read(aae2_dir))["essayfx1"]
     assert [u.id for u in doc.units] == [f"T{i}" for i in range(1, 10)]
     assert [u.label.value for u in doc.units] == [C, C, P, CA, R, CA, CA, R, C]
     assert [u.role.value for u in doc.units] == [PRO, PRO, PRO, OPP, PRO, OPP, OPP, PRO, PRO]
@@ -49,7 +54,7 @@ def test_aae2_labels_roles_and_spans(aae2_dir: Path):
 
 
 def test_aae2_relations_include_against_claim_link_to_first_major_claim(aae2_dir: Path):
-    doc = _by_id(read_aae2(aae2_dir))["essay001"]
+    doc = _by_id(_read(aae2_dir))["essayfx1"]
     assert _links(doc) == {
         ("T3", "T2", RelationKind.SUPPORT),
         ("T4", "T2", RelationKind.ATTACK),
@@ -61,7 +66,7 @@ def test_aae2_relations_include_against_claim_link_to_first_major_claim(aae2_dir
 
 
 def test_aae2_crlf_essay_isolated_for_claim_and_title(aae2_dir: Path):
-    doc = _by_id(read_aae2(aae2_dir))["essay002"]
+    doc = _by_id(_read(aae2_dir))["essayfx2"]
     assert "\r\n" in doc.text
     assert [(u.label.value, u.role.value) for u in doc.units] == [(C, PRO), (P, PRO), (C, PRO)]
     assert doc.units[1].text == "Practice at home fixes what was taught in class"
@@ -70,19 +75,38 @@ def test_aae2_crlf_essay_isolated_for_claim_and_title(aae2_dir: Path):
 
 
 def test_aae2_splits(aae2_dir: Path):
-    assert [d.id for d in read_aae2(aae2_dir)] == ["essay001", "essay002"]
-    assert [d.id for d in read_aae2(aae2_dir, split="train")] == ["essay001"]
-    assert [d.id for d in read_aae2(aae2_dir, split="test")] == ["essay002"]
-    assert read_aae2(aae2_dir, split="train")[0].meta["split"] == "train"
+    assert [d.id for d in _read(aae2_dir)] == ["essayfx1", "essayfx2"]
+    assert [d.id for d in _read(aae2_dir, split="train")] == ["essayfx1"]
+    assert [d.id for d in _read(aae2_dir, split="test")] == ["essayfx2"]
+    assert _read(aae2_dir, split="train")[0].meta["split"] == "train"
 
 
-def test_aae2_reads_brat_folder_directly_and_finds_split_beside_it(aae2_dir: Path):
-    docs = read_aae2(aae2_dir / "brat-project-final", split="test")
-    assert [d.id for d in docs] == ["essay002"]
+def test_aae2_finds_default_split_file_in_folder(aae2_copy: Path):
+    (aae2_copy / "split.csv").rename(aae2_copy / "train-test-split.csv")
+    assert [d.id for d in read_aae2(aae2_copy, split="train")] == ["essayfx1"]
+
+
+def test_aae2_reads_brat_folder_directly_and_finds_split_beside_it(aae2_copy: Path):
+    (aae2_copy / "split.csv").rename(aae2_copy / "train-test-split.csv")
+    docs = read_aae2(aae2_copy / "brat-project-final", split="test")
+    assert [d.id for d in docs] == ["essayfx2"]
+
+
+def test_aae2_reads_brat_folder_directly_with_split_file(aae2_dir: Path):
+    docs = read_aae2(
+        aae2_dir / "brat-project-final", split="test", split_file=str(aae2_dir / "split.csv")
+    )
+    assert [d.id for d in docs] == ["essayfx2"]
+
+
+def test_aae2_missing_split_file_raises_e106(aae2_dir: Path, tmp_path: Path):
+    with pytest.raises(CorpusFormatError) as info:
+        read_aae2(aae2_dir, split_file=tmp_path / "nope.csv")
+    assert (info.value.code, info.value.path) == ("E106", str(tmp_path / "nope.csv"))
 
 
 def test_aae2_without_split_file(aae2_copy: Path):
-    (aae2_copy / "train-test-split.csv").unlink()
+    (aae2_copy / "split.csv").unlink()
     docs = read_aae2(aae2_copy)
     assert [d.meta["split"] for d in docs] == [None, None]
     with pytest.raises(CorpusFormatError) as info:
@@ -93,13 +117,13 @@ def test_aae2_without_split_file(aae2_copy: Path):
 def test_aae2_split_file_any_line_ending(tmp_path: Path):
     for ending in (b"\r", b"\n", b"\r\n"):
         path = tmp_path / "split.csv"
-        path.write_bytes(ending.join([b'"ID";"SET"', b'"essay001";"TRAIN"', b'"essay002";"TEST"']))
-        assert read_split(path) == {"essay001": "train", "essay002": "test"}
+        path.write_bytes(ending.join([b'"ID";"SET"', b'"essayfx1";"TRAIN"', b'"essayfx2";"TEST"']))
+        assert read_split(path) == {"essayfx1": "train", "essayfx2": "test"}
 
 
 def test_aae2_split_file_bad_row(tmp_path: Path):
     path = tmp_path / "split.csv"
-    path.write_bytes(b'"ID";"SET"\r"essay001";"TRAIN"\r"essay002";"VALID"\r')
+    path.write_bytes(b'"ID";"SET"\r"essayfx1";"TRAIN"\r"essayfx2";"VALID"\r')
     with pytest.raises(CorpusFormatError) as info:
         read_split(path)
     assert (info.value.code, info.value.line, info.value.path) == ("E107", 3, str(path))
@@ -123,7 +147,7 @@ def _rewrite(path: Path, old: str, new: str) -> None:
 
 
 def test_aae2_text_mismatch_raises_e105(aae2_copy: Path):
-    ann = aae2_copy / "brat-project-final" / "essay001.ann"
+    ann = aae2_copy / "brat-project-final" / "essayfx1.ann"
     _rewrite(ann, "drivers are careful", "drivers are carefu1")
     with pytest.raises(CorpusFormatError) as info:
         read_aae2(aae2_copy)
@@ -131,7 +155,7 @@ def test_aae2_text_mismatch_raises_e105(aae2_copy: Path):
 
 
 def test_aae2_claim_without_stance_raises_e107(aae2_copy: Path):
-    ann = aae2_copy / "brat-project-final" / "essay001.ann"
+    ann = aae2_copy / "brat-project-final" / "essayfx1.ann"
     _rewrite(ann, "A2\tStance T6 Against\n", "")
     with pytest.raises(CorpusFormatError) as info:
         read_aae2(aae2_copy)
@@ -139,7 +163,7 @@ def test_aae2_claim_without_stance_raises_e107(aae2_copy: Path):
 
 
 def test_aae2_against_claim_without_major_claim_raises_e107(aae2_copy: Path):
-    ann = aae2_copy / "brat-project-final" / "essay001.ann"
+    ann = aae2_copy / "brat-project-final" / "essayfx1.ann"
     _rewrite(ann, "MajorClaim 25 66", "Claim 25 66")
     _rewrite(ann, "MajorClaim 339 373", "Claim 339 373")
     content = ann.read_text(encoding="utf-8")
@@ -151,7 +175,7 @@ def test_aae2_against_claim_without_major_claim_raises_e107(aae2_copy: Path):
 
 
 def test_aae2_unknown_relation_type_raises_e107(aae2_copy: Path):
-    ann = aae2_copy / "brat-project-final" / "essay002.ann"
+    ann = aae2_copy / "brat-project-final" / "essayfx2.ann"
     _rewrite(ann, "supports", "Support")
     with pytest.raises(CorpusFormatError) as info:
         read_aae2(aae2_copy)
@@ -159,7 +183,7 @@ def test_aae2_unknown_relation_type_raises_e107(aae2_copy: Path):
 
 
 def test_aae2_dangling_relation_raises_e104(aae2_copy: Path):
-    ann = aae2_copy / "brat-project-final" / "essay002.ann"
+    ann = aae2_copy / "brat-project-final" / "essayfx2.ann"
     _rewrite(ann, "Arg2:T1", "Arg2:T7")
     with pytest.raises(CorpusFormatError) as info:
         read_aae2(aae2_copy)

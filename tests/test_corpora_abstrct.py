@@ -38,7 +38,7 @@ def _links(doc: Document) -> set[tuple[str, str, RelationKind]]:
 
 
 def test_abstrct_labels_follow_readme_mapping(abstrct_dir: Path):
-    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_train/1001"]
+    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_train/pmid1001"]
     # T3 is a Claim supporting the MajorClaim: still a claim. T4 partially attacks, T7 has
     # a Support and an Attack: both counterarguments. T5 is unlinked: a premise.
     assert [u.label.value for u in doc.units] == [C, P, C, CA, P, P, CA]
@@ -49,7 +49,7 @@ def test_abstrct_labels_follow_readme_mapping(abstrct_dir: Path):
 
 
 def test_abstrct_one_parent_per_unit_and_extra_relations(abstrct_dir: Path):
-    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_train/1001"]
+    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_train/pmid1001"]
     assert _links(doc) == {
         ("T2", "T1", RelationKind.SUPPORT),
         ("T3", "T1", RelationKind.SUPPORT),
@@ -63,15 +63,15 @@ def test_abstrct_one_parent_per_unit_and_extra_relations(abstrct_dir: Path):
 def test_abstrct_meta_ids_and_splits(abstrct_dir: Path):
     docs = read_abstrct(abstrct_dir)
     assert [(d.id, d.meta["split"], d.meta["subset"]) for d in docs] == [
-        ("neoplasm_dev/1002", "dev", "neoplasm_dev"),
-        ("mixed_test/1003", "test", "mixed_test"),
-        ("neoplasm_test/1003", "test", "neoplasm_test"),
-        ("neoplasm_train/1001", "train", "neoplasm_train"),
+        ("neoplasm_dev/pmid1002", "dev", "neoplasm_dev"),
+        ("mixed_test/pmid1003", "test", "mixed_test"),
+        ("neoplasm_test/pmid1003", "test", "neoplasm_test"),
+        ("neoplasm_train/pmid1001", "train", "neoplasm_train"),
     ]
     assert all(d.meta["corpus"] == "abstrct" for d in docs)
-    assert {d.meta["pmid"] for d in docs} == {"1001", "1002", "1003"}
-    assert [d.id for d in read_abstrct(abstrct_dir, split="train")] == ["neoplasm_train/1001"]
-    assert [d.id for d in read_abstrct(abstrct_dir, split="dev")] == ["neoplasm_dev/1002"]
+    assert {d.meta["pmid"] for d in docs} == {"pmid1001", "pmid1002", "pmid1003"}
+    assert [d.id for d in read_abstrct(abstrct_dir, split="train")] == ["neoplasm_train/pmid1001"]
+    assert [d.id for d in read_abstrct(abstrct_dir, split="dev")] == ["neoplasm_dev/pmid1002"]
     assert len(read_abstrct(abstrct_dir, split="test")) == 2
 
 
@@ -79,7 +79,7 @@ def test_abstrct_reads_any_folder_below_the_root(abstrct_dir: Path):
     data = abstrct_dir / "AbstRCT_corpus" / "data"
     assert len(read_abstrct(data / "test")) == 2
     docs = read_abstrct(data / "test" / "mixed_test")
-    assert [(d.id, d.meta["split"]) for d in docs] == [("mixed_test/1003", "test")]
+    assert [(d.id, d.meta["split"]) for d in docs] == [("mixed_test/pmid1003", "test")]
 
 
 def test_abstrct_flat_subset_folder_names_its_split(abstrct_dir: Path, tmp_path: Path):
@@ -88,7 +88,7 @@ def test_abstrct_flat_subset_folder_names_its_split(abstrct_dir: Path, tmp_path:
 
 
 def test_abstrct_offsets_count_a_byte_order_mark(abstrct_dir: Path):
-    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_dev/1002"]
+    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_dev/pmid1002"]
     assert doc.text.startswith("\ufeff")
     assert (doc.units[0].start, doc.units[0].text) == (1, "Drug B did not help.")
 
@@ -115,7 +115,7 @@ def _rewrite(path: Path, old: str, new: str) -> None:
 
 
 def test_abstrct_unknown_relation_type_raises_e107(abstrct_copy: Path):
-    ann = _ann(abstrct_copy, "train/neoplasm_train/1001.ann")
+    ann = _ann(abstrct_copy, "train/neoplasm_train/pmid1001.ann")
     _rewrite(ann, "R7\tAttack", "R7\tRefutes")
     with pytest.raises(CorpusFormatError) as info:
         read_abstrct(abstrct_copy)
@@ -123,7 +123,7 @@ def test_abstrct_unknown_relation_type_raises_e107(abstrct_copy: Path):
 
 
 def test_abstrct_unknown_component_type_raises_e107(abstrct_copy: Path):
-    ann = _ann(abstrct_copy, "dev/neoplasm_dev/1002.ann")
+    ann = _ann(abstrct_copy, "dev/neoplasm_dev/pmid1002.ann")
     _rewrite(ann, "T2\tPremise", "T2\tEvidence")
     with pytest.raises(CorpusFormatError) as info:
         read_abstrct(abstrct_copy)
@@ -131,7 +131,7 @@ def test_abstrct_unknown_component_type_raises_e107(abstrct_copy: Path):
 
 
 def test_abstrct_text_mismatch_raises_e105(abstrct_copy: Path):
-    ann = _ann(abstrct_copy, "test/mixed_test/1003.ann")
+    ann = _ann(abstrct_copy, "test/mixed_test/pmid1003.ann")
     _rewrite(ann, "4 mmHg", "5 mmHg")
     with pytest.raises(CorpusFormatError) as info:
         read_abstrct(abstrct_copy)
@@ -139,7 +139,7 @@ def test_abstrct_text_mismatch_raises_e105(abstrct_copy: Path):
 
 
 def test_abstrct_bad_offsets_raise_e103(abstrct_copy: Path):
-    ann = _ann(abstrct_copy, "test/neoplasm_test/1003.ann")
+    ann = _ann(abstrct_copy, "test/neoplasm_test/pmid1003.ann")
     _rewrite(ann, "Premise 28 52", "Premise 28 520")
     with pytest.raises(CorpusFormatError) as info:
         read_abstrct(abstrct_copy)
@@ -147,7 +147,7 @@ def test_abstrct_bad_offsets_raise_e103(abstrct_copy: Path):
 
 
 def test_abstrct_cycle_raises_e109(abstrct_copy: Path):
-    ann = _ann(abstrct_copy, "dev/neoplasm_dev/1002.ann")
+    ann = _ann(abstrct_copy, "dev/neoplasm_dev/pmid1002.ann")
     content = ann.read_text(encoding="utf-8")
     ann.write_text(content + "R2\tSupport Arg1:T1 Arg2:T2\t\n", encoding="utf-8")
     with pytest.raises(CorpusFormatError) as info:

@@ -55,7 +55,7 @@ def _write(folder: Path, body: str, name: str = "micro_x") -> Path:
 
 
 def test_microtexts_part1_labels_roles_relations(part1: Path):
-    doc = _by_id(read_microtexts(part1))["micro_t001"]
+    doc = _by_id(read_microtexts(part1))["micro_fx001"]
     assert [u.id for u in doc.units] == ["a1", "a2", "a3", "a4", "a5", "a6"]
     assert [u.label.value for u in doc.units] == [CA, CA, R, C, P, P]
     assert [u.role.value for u in doc.units] == [OPP, OPP, PRO, PRO, PRO, PRO]
@@ -75,20 +75,20 @@ def test_microtexts_spans_slice_back_and_tolerate_whitespace(part1: Path):
     for doc in read_microtexts(part1):
         for unit in doc.units:
             assert unit.text == doc.text[unit.start : unit.end]
-    doc = _by_id(read_microtexts(part1))["micro_t001"]
+    doc = _by_id(read_microtexts(part1))["micro_fx001"]
     # The .txt has two spaces where the EDU has one.
     assert doc.units[0].text == "Some say uniforms limit  self-expression."
 
 
 def test_microtexts_example_and_rebutting_pro(part1: Path):
-    doc = _by_id(read_microtexts(part1))["micro_t002"]
+    doc = _by_id(read_microtexts(part1))["micro_fx002"]
     assert [u.label.value for u in doc.units] == [C, P, CA, R]
     assert _links(doc) == {("a2", "a1", SUP), ("a3", "a1", ATT), ("a4", "a3", ATT)}
     assert doc.meta["topic_id"] is None and doc.meta["stance"] is None
 
 
 def test_microtexts_part2_joint_multi_seg_and_unsegmented_edu(part2: Path):
-    doc = _by_id(read_microtexts(part2))["micro_t101"]
+    doc = _by_id(read_microtexts(part2))["micro_fx101"]
     # No .txt: the text is the EDUs joined by single spaces.
     assert doc.text.startswith("Cities should ban cars from the centre. The air would")
     texts = {u.id: u.text for u in doc.units}
@@ -103,7 +103,7 @@ def test_microtexts_part2_joint_multi_seg_and_unsegmented_edu(part2: Path):
 
 
 def test_microtexts_part2_restated_claim_and_implicit_unit(part2: Path):
-    doc = _by_id(read_microtexts(part2))["micro_t102"]
+    doc = _by_id(read_microtexts(part2))["micro_fx102"]
     assert [(u.id, u.text, u.label.value) for u in doc.units] == [
         ("a3", "", P),
         ("a1", "Homework should be limited.", C),
@@ -116,18 +116,18 @@ def test_microtexts_part2_restated_claim_and_implicit_unit(part2: Path):
 
 
 def test_microtexts_path_forms(part1: Path):
-    ids = ["micro_t001", "micro_t002"]
+    ids = ["micro_fx001", "micro_fx002"]
     assert [d.id for d in read_microtexts(part1)] == ids
     assert [d.id for d in read_microtexts(part1 / "corpus")] == ids
     assert [d.id for d in read_microtexts(part1 / "corpus" / "en")] == ids
-    one = read_microtexts(part1 / "corpus" / "en" / "micro_t002.xml")
-    assert [d.id for d in one] == ["micro_t002"]
+    one = read_microtexts(part1 / "corpus" / "en" / "micro_fx002.xml")
+    assert [d.id for d in one] == ["micro_fx002"]
     assert [d.id for d in read_corpus("microtexts", part1)] == ids
 
 
 def test_microtexts_split_by_ids(part1: Path):
     folds = read_microtext_folds(part1)
-    assert [d.id for d in read_microtexts(part1, split=folds[0].test_ids)] == ["micro_t001"]
+    assert [d.id for d in read_microtexts(part1, split=folds[0].test_ids)] == ["micro_fx001"]
     with pytest.raises(InputError) as info:
         read_microtexts(part1, split="train")
     assert info.value.code == "E301"
@@ -138,7 +138,7 @@ def test_microtexts_split_by_ids(part1: Path):
 
 def test_microtexts_folds(part1: Path):
     folds = read_microtext_folds(part1)
-    assert folds[0] == FoldSplit(0, 0, 0, ("micro_t002",), ("micro_t001",))
+    assert folds[0] == FoldSplit(0, 0, 0, ("micro_fx002",), ("micro_fx001",))
     assert [(f.index, f.iteration, f.fold) for f in folds] == [
         (0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 1, 1)
     ]

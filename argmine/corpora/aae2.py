@@ -20,7 +20,9 @@ _KINDS = {"supports": RelationKind.SUPPORT, "attacks": RelationKind.ATTACK}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def read_aae2(path: str | Path, *, split: str | None = None) -> list[Document]:
+def read_aae2(
+    path: str | Path, *, split: str | None = None, split_file: str | Path | None = None
+) -> list[Document]:
     r"""Read the AAE2 essays as gold documents.
 
     Units are the brat components (exact character spans). Line 1 of each ``.txt`` is the
@@ -50,6 +52,8 @@ def read_aae2(path: str | Path, *, split: str | None = None) -> list[Document]:
             ``train-test-split.csv``), or a folder of ``essayNNN.txt``/``.ann`` files (the
             split file is then looked for in it and in its parent).
         split: ``"train"``, ``"test"`` or ``None`` for every essay.
+        split_file: The split file to use instead of looking for ``train-test-split.csv``
+            (in the folder, then in the essays folder's parent). It must exist.
 
     Returns:
         One document per essay, sorted by id (``"essay001"`` …), with ``meta`` keys
@@ -58,10 +62,11 @@ def read_aae2(path: str | Path, *, split: str | None = None) -> list[Document]:
 
     Raises:
         InputError: E301 for an unknown ``split``.
-        CorpusFormatError: E106 if the folder holds no essays (or ``split`` is given and
-            there is no split file); E107 for an unknown component or relation type, a
-            Claim without a stance, or an Against claim in an essay without a MajorClaim;
-            the codes of :func:`argmine.corpora._brat.parse_ann` for broken ``.ann`` files.
+        CorpusFormatError: E106 if the folder holds no essays, if ``split_file`` is given
+            but is not a file, or if ``split`` is given and there is no split file; E107
+            for an unknown component or relation type, a Claim without a stance, or an
+            Against claim in an essay without a MajorClaim; the codes of
+            :func:`argmine.corpora._brat.parse_ann` for broken ``.ann`` files.
 
     Examples:
         >>> import tempfile
@@ -83,12 +88,17 @@ def read_aae2(path: str | Path, *, split: str | None = None) -> list[Document]:
     anns = sorted(essays.glob("*.ann")) if essays.is_dir() else []
     if not anns:
         raise CorpusFormatError("E106", path=essays, what="AAE2 essay .ann")
-    split_file = next(
-        (p for p in (folder / _SPLIT_FILE, essays.parent / _SPLIT_FILE) if p.is_file()), None
-    )
-    if split_file is None and split is not None:
+    if split_file is not None:
+        found: Path | None = Path(split_file)
+        if not found.is_file():
+            raise CorpusFormatError("E106", path=found, what="AAE2 split")
+    else:
+        found = next(
+            (p for p in (folder / _SPLIT_FILE, essays.parent / _SPLIT_FILE) if p.is_file()), None
+        )
+    if found is None and split is not None:
         raise CorpusFormatError("E106", path=folder, what=_SPLIT_FILE)
-    splits = read_split(split_file) if split_file is not None else {}
+    splits = read_split(found) if found is not None else {}
     documents = []
     for ann_path in anns:
         essay_split = splits.get(ann_path.stem)

@@ -165,9 +165,16 @@ def structure_scores(
 
 
 def _baseline(doc: Document, parents: list[int | None]) -> Document:
-    kinds = [None if p is None else RelationKind.SUPPORT for p in parents]
-    # A one-unit text is a one-unit argument, hence isolated=claim.
-    return build_document(doc, Decoding.from_parents(parents, kinds, isolated=Label.CLAIM))
+    # Every link supports, so every unit is a proponent: the root a claim, the rest premises.
+    n = len(parents)
+    decoding = Decoding(
+        parents=tuple(parents),
+        kinds=tuple(None if p is None else RelationKind.SUPPORT for p in parents),
+        labels=tuple(Label.CLAIM if p is None else Label.PREMISE for p in parents),
+        roles=(Role.PROPONENT,) * n,
+        scores=(None,) * n,
+    )
+    return build_document(doc, decoding)
 
 
 def baseline_first_claim_all_support(doc: Document) -> Document:

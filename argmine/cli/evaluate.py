@@ -1,0 +1,94 @@
+"""``argmine evaluate``: score a model on a labelled corpus, or run the fixed-fold protocol."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    """Add the sub-command."""
+    parser = sub.add_parser(
+        "evaluate", help="score a model against a labelled corpus",
+        description="Protocol 'test' (default): label and link the gold units of a corpus "
+        "split with a trained model and report per-label precision/recall/F1, macro-F1, the "
+        "confusion matrix and the microtext structure levels (cc, ro, fu, at). Protocol "
+        "'mtc-folds': the microtexts' fixed 10x5 cross-validation (train on four folds, test "
+        "on the fifth, gold units); --iterations N runs the first N of the 10 iterations.",
+    )
+    parser.add_argument("--corpus", required=True, metavar="SPEC",
+                        help="KIND[@SPLIT][:PATH], e.g. 'aae2@test' or 'microtexts'")
+    parser.add_argument("--model", default=None,
+                        help="model folder (protocol test; default: the shipped model). With "
+                        "mtc-folds: a model to start each split from ('baseline' trains the "
+                        "classical baseline instead)")
+    parser.add_argument("--protocol", choices=("test", "mtc-folds"), default="test")
+    parser.add_argument("--iterations", type=int, default=1,
+                        help="mtc-folds: how many of the 10 iterations to run")
+    parser.add_argument("--level", choices=("unit", "sentence"), default=None,
+                        help="gold units or sentence view (default: per corpus)")
+    parser.add_argument("--epochs", type=int, default=8, help="mtc-folds: training epochs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--single-root", action="store_true",
+                        help="decode exactly one tree per document")
+    parser.add_argument("--no-structure", action="store_true", help="score labels only")
+    parser.add_argument("--output", "-o", help="also write the JSON report here")
+    parser.add_argument("--plot", help="write a confusion-matrix PNG here (needs matplotlib)")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    """Run the sub-command."""
+    from argmine.evaluation.protocols import evaluate_documents, microtext_cv
+    from argmine.pipeline import load
+    from argmine.training.data import CorpusSpec, load_documents
+    from argmine.trees import DecodingConfig
+
+    spec = CorpusSpec.parse(args.corpus)
+    if args.level:
+        spec = CorpusSpec(spec.kind, spec.path, spec.split, args.level)
+    decoding = DecodingConfig(single_root=args.single_root)
+    structure = not args.no_structure
+    if args.protocol == "test":
+        docs = load_documents(spec)
+        report = evaluate_documents(load(args.model, decoding=decoding), docs,
+                                    structure=structure)
+        report["protocol"] = f"{args.corpus}, gold units ({spec.level or 'default'} level)"
+    else:
+        from argmine.corpora.microtexts import read_microtext_folds
+
+        docs = load_documents(spec)
+        root = Path(spec.path) if spec.path else None
+        from argmine.corpora import corpus_path
+
+        folds = read_microtext_folds(root or corpus_path("microtexts"))
+
+        def make(index: int):
+            if args.model == "baseline":
+                from argmine.baseline import BaselineModel
+
+                return BaselineModel(seed=args.seed)
+            from argmine.model import ArgumentModel
+            from argmine.training.config import TrainingConfig
+
+            return ArgumentModel(TrainingConfig(epochs=args.epochs, seed=args.seed))
+
+        init = None if args.model in (None, "baseline") else args.model
+
+        def show(result: dict) -> None:
+            s = result.get("structure", {})
+            print(f"split {result['split']}: macro-F1 {result['labels']['macro_f1']:.3f} "
+                  + " ".join(f"{k} {v:.3f}" for k, v in s.items()), file=sys.stderr)
+
+        report = microtext_cv(docs, folds, make, iterations=args.iterations, init_from=init,
+                              structure=structure, decoding=decoding, on_split=show)
+    text = json.dumps(report, indent=1)
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    if args.plot:
+        from argmine.evaluation.plots import plot_confusion
+
+        plot_confusion(report["labels"], args.plot)
+    return 0
