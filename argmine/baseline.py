@@ -29,7 +29,10 @@ class BaselineModel:
     Args:
         C: Inverse regularisation strength of the logistic regression.
         max_features: Size of the TF-IDF vocabulary.
-        neighbours: Whether the previous and next units' TF-IDF vectors are added as context.
+        neighbours: Add the previous and next units' TF-IDF vectors (context; off in the
+            reference baseline, which sees each unit alone).
+        markers: Add discourse-marker features (off in the reference baseline: "TF-IDF plus
+            position features and logistic regression").
         seed: Random seed.
 
     Examples:
@@ -40,11 +43,12 @@ class BaselineModel:
         [[<Label.PREMISE: 'premise'>, <Label.CLAIM: 'claim'>]]
     """
 
-    def __init__(self, C: float = 4.0, max_features: int = 20000, neighbours: bool = True,
-                 seed: int = 0) -> None:
+    def __init__(self, C: float = 4.0, max_features: int = 20000, neighbours: bool = False,
+                 markers: bool = False, seed: int = 0) -> None:
         self.C = C
         self.max_features = max_features
         self.neighbours = neighbours
+        self.markers = markers
         self.seed = seed
 
     def _matrix(self, documents: Sequence[Document]):
@@ -63,7 +67,7 @@ class BaselineModel:
                 offset += n
             padded = sparse.vstack([words, sparse.csr_matrix((1, words.shape[1]))]).tocsr()
             blocks += [padded[prev_rows] * 0.5, padded[next_rows] * 0.5]
-        feats = [row for d in documents for row in unit_features(d.units)]
+        feats = [row for d in documents for row in unit_features(d.units, markers=self.markers)]
         blocks.append(sparse.csr_matrix(np.asarray(feats, dtype=np.float64)))
         return sparse.hstack(blocks).tocsr()
 
@@ -125,7 +129,8 @@ class BaselineModel:
             "labels": [label.value for label in self.labels_],
             "classes": [str(c) for c in self.classifier_.classes_],
             "params": {"C": self.C, "max_features": self.max_features,
-                       "neighbours": self.neighbours, "seed": self.seed},
+                       "neighbours": self.neighbours, "markers": self.markers,
+                       "seed": self.seed},
             "vocabulary": vocab,
         }
         state = {

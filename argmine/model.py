@@ -235,7 +235,8 @@ class ArgumentModel:
         if init_from is not None:
             loaded = type(self).from_pretrained(init_from)
             self.__dict__.update({k: v for k, v in loaded.__dict__.items() if k != "config"})
-            freeze_lower_layers(self.network_.encoder, cfg.trainable_layers)
+            self.trainable_names_ = freeze_lower_layers(self.network_.encoder,
+                                                        cfg.trainable_layers)
         else:
             net_config = NetworkConfig(
                 n_features=n_features(

@@ -116,7 +116,7 @@ def read_config(directory: str | Path) -> dict[str, Any]:
 
 
 def read_weights(directory: str | Path) -> dict[str, torch.Tensor]:
-    """Read model.safetensors as float32 tensors.
+    """Read model.safetensors (half-precision tensors widened to float32).
 
     Raises:
         ModelFormatError: E203 if the file is not valid safetensors.
@@ -126,4 +126,6 @@ def read_weights(directory: str | Path) -> dict[str, torch.Tensor]:
         state = load_file(str(path))
     except Exception as exc:  # safetensors raises its own error types
         raise ModelFormatError("E203", path=path, detail=f"unreadable weights ({exc})") from None
-    return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
+    # fp16 storage is widened for computation; float64 (the baseline's) is kept as it is.
+    return {k: (v.float() if v.dtype in (torch.float16, torch.bfloat16) else v)
+            for k, v in state.items()}

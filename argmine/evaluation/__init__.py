@@ -1,5 +1,6 @@
-"""Evaluation: label scores, argument-structure scores (cc/ro/fu/at) and baselines."""
+"""Evaluation: label scores, argument-structure scores (cc/ro/fu/at), baselines, protocols."""
 
+from argmine.evaluation.labels import average_reports, label_report
 from argmine.evaluation.structure import (
     baseline_first_claim_all_support,
     baseline_first_claim_chain,
@@ -7,7 +8,9 @@ from argmine.evaluation.structure import (
 )
 
 __all__ = [
+    "average_reports",
     "baseline_first_claim_all_support",
     "baseline_first_claim_chain",
+    "label_report",
     "structure_scores",
 ]

@@ -70,6 +70,9 @@ class TrainingConfig:
             "max_length": self.max_length >= 8,
             "dev_fraction": 0 <= self.dev_fraction < 1,
             "patience": self.patience >= 1,
+            "units_per_epoch": self.units_per_epoch is None or self.units_per_epoch >= 1,
+            "label_smoothing": 0 <= self.label_smoothing < 1,
+            "corpus_weights": all(w >= 0 for w in self.corpus_weights.values()),
         }
         for name, ok in checks.items():
             if not ok:

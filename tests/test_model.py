@@ -1,0 +1,284 @@
+"""Tests for argmine/model.py, and the contract every trainable stage passes.
+
+``TestTrainableStageContract`` runs over ArgumentModel and BaselineModel alike (the stages
+share one interface): fit, predict, save, load, identical predictions, empty input, unfitted
+error, folder layout. Both are fitted once per session on tests/fixtures/tiny (conftest).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors import safe_open
+
+import argmine
+from argmine import persistence
+from argmine.document import Document, Unit
+from argmine.errors import ArgmineError, InputError, NotFittedError
+from argmine.model import MODEL_TYPE, ArgumentModel, Prediction
+from argmine.schema import LABELS, Label
+from argmine.training.config import TrainingConfig
+
+PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt"}
+
+
+def _assert_same(a: list[Prediction], b: list[Prediction], atol: float) -> None:
+    assert len(a) == len(b)
+    for p, q in zip(a, b):
+        for name in ("label_probs", "link_probs", "attack_probs"):
+            x, y = getattr(p, name), getattr(q, name)
+            assert x.shape == y.shape, name
+            if atol == 0:
+                assert np.array_equal(x, y), name
+            else:
+                np.testing.assert_allclose(x, y, atol=atol, rtol=0, err_msg=name)
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+@pytest.fixture(params=["network", "baseline"], ids=["ArgumentModel", "BaselineModel"])
+def stage(request):
+    """Each trainable stage, fitted on the tiny documents (session-scoped, read-only)."""
+    return request.getfixturevalue(f"tiny_{request.param}")
+
+
+@pytest.fixture
+def fitted(stage):
+    """A deep copy of the fitted stage, free to change."""
+    return copy.deepcopy(stage.model)
+
+
+class TestTrainableStageContract:
+    def test_contract_fit_returns_self_with_fitted_labels(self, stage):
+        assert stage.fit_result is stage.model
+        assert stage.model.labels_ == LABELS
+
+    def test_contract_predict_proba_shapes_and_distributions(self, fitted, tiny_documents):
+        preds = fitted.predict_proba(list(tiny_documents))
+        assert len(preds) == len(tiny_documents)
+        for doc, p in zip(tiny_documents, preds):
+            n = len(doc.units)
+            assert p.label_probs.shape == (n, len(LABELS))
+            assert p.link_probs.shape == (n, n + 1)
+            assert p.attack_probs.shape == (n, n)
+            for arr in (p.label_probs, p.link_probs, p.attack_probs):
+                assert np.isfinite(arr).all()
+                assert (arr >= 0).all() and (arr <= 1 + 1e-6).all()
+            np.testing.assert_allclose(p.label_probs.sum(axis=1), 1.0, atol=1e-5)
+            np.testing.assert_allclose(p.link_probs.sum(axis=1), 1.0, atol=1e-5)
+            # A unit is never its own parent.
+            assert (np.diag(p.link_probs[:, :n]) < 1e-3).all()
+
+    def test_contract_predict_returns_scheme_labels_of_argmax(self, fitted, tiny_documents):
+        docs = list(tiny_documents)
+        labels = fitted.predict(docs)
+        probs = fitted.predict_proba(docs)
+        assert [len(x) for x in labels] == [len(d.units) for d in docs]
+        for row, p in zip(labels, probs):
+            assert all(isinstance(label, Label) and label in LABELS for label in row)
+            assert row == [LABELS[i] for i in p.label_probs.argmax(axis=1)]
+            assert row == p.labels
+
+    def test_contract_predict_is_deterministic_and_batch_independent(
+        self, fitted, tiny_documents
+    ):
+        docs = list(tiny_documents)
+        together = fitted.predict_proba(docs)
+        _assert_same(together, fitted.predict_proba(docs), atol=0)
+        alone = [fitted.predict_proba([d])[0] for d in docs]
+        _assert_same(together, alone, atol=1e-5)
+        _assert_same(together, fitted.predict_proba(docs, batch_units=1), atol=1e-5)
+
+    def test_contract_predict_does_not_change_its_input(self, fitted, tiny_documents):
+        docs = list(tiny_documents)
+        before = [d.to_dict() for d in docs]
+        fitted.predict(docs)
+        assert [d.to_dict() for d in docs] == before
+
+    def test_contract_save_load_predicts_the_same(self, stage, tiny_documents, tmp_path):
+        docs = list(tiny_documents)
+        original = stage.model.predict_proba(docs)
+        loaded = stage.cls.from_pretrained(stage.directory)
+        assert type(loaded) is stage.cls
+        first = loaded.predict_proba(docs)
+        assert [p.labels for p in first] == [p.labels for p in original]
+        _assert_same(first, original, atol=stage.atol)
+        # Stored values are exact in the stored type: a second round trip changes nothing.
+        loaded.save_pretrained(tmp_path / "again" / "nested")
+        again = stage.cls.from_pretrained(tmp_path / "again" / "nested")
+        _assert_same(again.predict_proba(docs), first, atol=0)
+
+    def test_contract_empty_inputs(self, fitted, tiny_documents):
+        assert fitted.predict_proba([]) == []
+        assert fitted.predict([]) == []
+        empty = Document("empty", "")
+        (p,) = fitted.predict_proba([empty])
+        assert p.label_probs.shape == (0, len(LABELS))
+        assert p.link_probs.shape == (0, 1)
+        assert p.attack_probs.shape == (0, 0)
+        assert fitted.predict([empty]) == [[]]
+
+    def test_contract_empty_documents_keep_their_place(self, fitted, tiny_documents):
+        a, b = tiny_documents[0], tiny_documents[1]
+        empty = Document("empty", "")
+        mixed = fitted.predict_proba([empty, a, empty, b, empty])
+        assert [len(p.label_probs) for p in mixed] == [0, len(a.units), 0, len(b.units), 0]
+        _assert_same([mixed[1], mixed[3]], fitted.predict_proba([a, b]), atol=1e-5)
+
+    def test_contract_fit_refuses_documents_without_units(self, stage):
+        for docs in ([], [Document("empty", "")]):
+            with pytest.raises(InputError) as info:
+                stage.cls().fit(docs)
+            assert info.value.code == "E002"
+
+    def test_contract_unfitted_model_raises(self, stage, tiny_documents, tmp_path):
+        model = stage.cls()
+        calls = [
+            lambda: model.predict_proba(list(tiny_documents)),
+            lambda: model.predict(list(tiny_documents)),
+            lambda: model.save_pretrained(tmp_path / "out"),
+        ]
+        for call in calls:
+            with pytest.raises(NotFittedError) as info:
+                call()
+            err = info.value
+            assert err.code == "E205"
+            assert isinstance(err, ValueError)
+            assert isinstance(err, AttributeError)
+            assert isinstance(err, ArgmineError)
+            assert stage.name in str(err)
+        assert not (tmp_path / "out").exists()
+
+    def test_contract_model_folder_layout(self, stage):
+        names = {p.name for p in stage.directory.iterdir()}
+        assert {persistence.CONFIG_NAME, persistence.WEIGHTS_NAME} <= names
+        assert names <= {persistence.CONFIG_NAME, persistence.WEIGHTS_NAME, persistence.CARD_NAME}
+        assert not [p for p in stage.directory.rglob("*") if p.suffix in PICKLE_SUFFIXES]
+        config = json.loads((stage.directory / persistence.CONFIG_NAME).read_text())
+        assert config["format_version"] == persistence.FORMAT_VERSION
+        assert config["argmine_version"] == argmine.__version__
+        assert config["labels"] == [label.value for label in LABELS]
+        module = __import__(stage.cls.__module__, fromlist=["MODEL_TYPE"])
+        assert config["model_type"] == module.MODEL_TYPE
+        with safe_open(str(stage.directory / persistence.WEIGHTS_NAME), "pt") as fh:
+            assert len(list(fh.keys())) > 0
+
+
+# --------------------------------------------------------------------------- ArgumentModel only
+
+
+def test_model_init_stores_config_unchanged():
+    config = TrainingConfig(epochs=1)
+    model = ArgumentModel(config)
+    assert model.config is config
+    assert not hasattr(model, "network_")
+    assert ArgumentModel().config == TrainingConfig()
+
+
+def test_model_prediction_labels_of_empty_document():
+    p = Prediction(np.zeros((0, 5)), np.zeros((0, 1)), np.zeros((0, 0)))
+    assert p.labels == []
+
+
+def test_model_prediction_labels_follow_label_order():
+    probs = np.array([[0.1, 0.1, 0.1, 0.6, 0.1], [0.0, 0.0, 0.0, 0.0, 1.0]])
+    p = Prediction(probs, np.zeros((2, 3)), np.zeros((2, 2)))
+    assert p.labels == [Label.REBUTTAL, Label.NONE]
+
+
+def test_model_saves_only_trained_weights_in_fp16(tiny_model_dir: Path):
+    config = json.loads((tiny_model_dir / persistence.CONFIG_NAME).read_text())
+    assert config["model_type"] == MODEL_TYPE
+    assert config["training"]["trainable_layers"] == 1
+    with safe_open(str(tiny_model_dir / persistence.WEIGHTS_NAME), "pt") as fh:
+        keys = list(fh.keys())
+        dtypes = {fh.get_tensor(k).dtype for k in keys}
+    import torch
+
+    assert dtypes <= {torch.float16, torch.int64}
+    encoder_keys = [k for k in keys if k.startswith("encoder.")]
+    # MiniLM has six layers; with trainable_layers=1 only the top one (layer 5) is stored.
+    assert encoder_keys and all(".layer.5." in k for k in encoder_keys)
+    assert not any("embeddings" in k for k in keys)
+    assert any(k.startswith("label_head.") for k in keys)
+    assert sorted(config["trainable_parameters"]) == sorted(k[len("encoder."):]
+                                                            for k in encoder_keys)
+
+
+def test_model_history_has_one_entry_per_epoch(tiny_network):
+    history = tiny_network.model.history_
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert all(np.isfinite(h["loss"]) and h["loss"] > 0 for h in history)
+
+
+def test_model_warns_when_base_encoder_differs(tiny_model_dir: Path, tmp_path: Path):
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    config = json.loads((folder / persistence.CONFIG_NAME).read_text())
+    config["encoder_fingerprint"] = config["encoder_fingerprint"] + 5.0
+    (folder / persistence.CONFIG_NAME).write_text(json.dumps(config))
+    with pytest.warns(UserWarning, match="base encoder"):
+        ArgumentModel.from_pretrained(folder)
+
+
+def test_model_deepcopy_is_independent(tiny_network, tiny_documents):
+    clone = copy.deepcopy(tiny_network.model)
+    import torch
+
+    with torch.no_grad():
+        clone.network_.label_head.bias[LABELS.index(Label.NONE)] += 100.0
+    before = tiny_network.model.predict_proba([tiny_documents[0]])[0].label_probs
+    after = clone.predict_proba([tiny_documents[0]])[0].label_probs
+    assert (after[:, LABELS.index(Label.NONE)] > 0.99).all()
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(
+        before, tiny_network.model.predict_proba([tiny_documents[0]])[0].label_probs
+    )
+
+
+def test_model_scores_units_as_given(tiny_network):
+    # Segmentation is taken as given: a one-unit document gets one row, whatever its text.
+    text = "First sentence. Second sentence."
+    doc = Document("one", text, (Unit(0, text, 0, len(text)),))
+    (p,) = tiny_network.model.predict_proba([doc])
+    assert p.label_probs.shape == (1, 5)
+    assert p.link_probs.shape == (1, 2)
+    assert p.link_probs[0, 1] == pytest.approx(1.0)  # the only candidate is "no parent"
+
+
+# --------------------------------------------------------------------------- init_from
+
+
+def _frozen_config(**changes) -> TrainingConfig:
+    # Learning rates of ~0: a model trained from init_from must stay the model it started from.
+    settings = {"epochs": 1, "trainable_layers": 1, "batch_units": 16, "seed": 0,
+                "learning_rate": 1e-12, "head_learning_rate": 1e-12}
+    return TrainingConfig(**{**settings, **changes})
+
+
+def test_model_fit_init_from_starts_from_the_saved_model(
+    tiny_network, tiny_documents, torch_single_thread
+):
+    docs = list(tiny_documents)
+    model = ArgumentModel(_frozen_config()).fit(
+        docs, init_from=tiny_network.directory, progress=False)
+    assert len(model.history_) == 1
+    expected = ArgumentModel.from_pretrained(tiny_network.directory).predict_proba(docs)
+    _assert_same(model.predict_proba(docs), expected, atol=1e-4)
+
+
+def test_model_fit_init_from_with_more_trainable_layers_round_trips(
+    tiny_network, tiny_documents, tmp_path, torch_single_thread
+):
+    docs = list(tiny_documents)
+    model = ArgumentModel(_frozen_config(trainable_layers=2)).fit(
+        docs, init_from=tiny_network.directory, progress=False)
+    loaded = ArgumentModel.from_pretrained(model.save_pretrained(tmp_path / "m"))
+    _assert_same(loaded.predict_proba(docs), model.predict_proba(docs), atol=1e-2)
