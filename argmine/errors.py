@@ -25,11 +25,12 @@ MESSAGES: dict[str, str] = {
     "E011": "The data does not describe a valid {what}: {detail}.",
     # Corpora (E1xx)
     "E101": "Malformed XML: {detail}.",
-    "E102": "This brat line does not parse: {detail}. Expected 'T<n>\\t<Type> <start> <end>\\t<text>' "
-    "or 'R<n>\\t<type> Arg1:T<a> Arg2:T<b>'.",
+    "E102": "This brat line does not parse: {detail}. Expected "
+    "'T<n>\\t<Type> <start> <end>\\t<text>' or 'R<n>\\t<type> Arg1:T<a> Arg2:T<b>'.",
     "E103": "Offsets {start}-{end} lie outside the text (length {length}).",
     "E104": "The relation points to {ref!r}, which is not defined in this file.",
-    "E105": "The annotation text {found!r} does not match the document text {expected!r} at this span.",
+    "E105": "The annotation text {found!r} does not match the document text {expected!r} "
+    "at this span.",
     "E106": "The corpus folder does not exist or holds no {what} files. Pass the folder that "
     "contains them, or set ARGMINE_CORPORA.",
     "E107": "Malformed annotation: {detail}.",

@@ -180,7 +180,7 @@ class ArgumentModel:
         with torch.inference_mode():
             for group in T.batches([documents[i] for i in order], batch_units):
                 outs = self._forward(group)
-                for doc, o in zip(group, outs):
+                for o in outs:
                     i = order.pop(0)
                     results[i] = Prediction(
                         torch.softmax(o["labels"], -1).numpy(),
@@ -297,9 +297,10 @@ class ArgumentModel:
                         src = torch.tensor([k[0] for k in kinds])
                         trg = torch.tensor([k[1] for k in kinds])
                         y = torch.tensor([k[2] for k in kinds])
-                        loss = loss + cfg.link_weight * nn.functional.binary_cross_entropy_with_logits(
+                        kind_loss = nn.functional.binary_cross_entropy_with_logits(
                             o["kinds"][src, trg], y
                         )
+                        loss = loss + cfg.link_weight * kind_loss
                 loss = loss / len(group)
                 optimizer.zero_grad()
                 loss.backward()
@@ -311,7 +312,8 @@ class ArgumentModel:
             score = self.score(dev) if dev else -float(total)
             self.history_.append({"epoch": epoch + 1, "loss": total / max(len(groups), 1),
                                   "dev": score})
-            logger.info("epoch %d loss %.4f dev %.4f", epoch + 1, total / max(len(groups), 1), score)
+            mean_loss = total / max(len(groups), 1)
+            logger.info("epoch %d loss %.4f dev %.4f", epoch + 1, mean_loss, score)
             if progress:
                 tqdm.write(f"epoch {epoch + 1}: loss {total / max(len(groups), 1):.4f} "
                            f"dev score {score:.4f}")
@@ -389,7 +391,8 @@ class ArgumentModel:
                                    detail=repr(exc)) from None
         model._build(config.get("encoder"), net_config)
         model.labels_ = labels
-        if abs(model.fingerprint_ - float(config.get("encoder_fingerprint", model.fingerprint_))) > 1e-2:
+        expected_print = float(config.get("encoder_fingerprint", model.fingerprint_))
+        if abs(model.fingerprint_ - expected_print) > 1e-2:
             import warnings
 
             warnings.warn(f"The base encoder {config.get('encoder')!r} differs from the one "

@@ -141,7 +141,9 @@ class ArgumentMiner:
 
     __call__ = mine
 
-    def pipe(self, texts: Iterable[str | Sequence[str]], *, batch_size: int = 16) -> Iterator[Document]:
+    def pipe(
+        self, texts: Iterable[str | Sequence[str]], *, batch_size: int = 16
+    ) -> Iterator[Document]:
         """Mine many texts, batching them for speed; yields Documents in input order."""
         batch: list[Document] = []
         for i, text in enumerate(texts):

@@ -26,7 +26,9 @@ _READERS: dict[str, tuple[str, str, str]] = {
     "aae2": ("argmine.corpora.aae2", "read_aae2", "aae2"),
     "cdcp": ("argmine.corpora.cdcp", "read_cdcp", "cdcp"),
     "abstrct": ("argmine.corpora.abstrct", "read_abstrct", "abstrct"),
-    "web-discourse": ("argmine.corpora.web_discourse", "read_web_discourse", "web-discourse-toulmin"),
+    "web-discourse": (
+        "argmine.corpora.web_discourse", "read_web_discourse", "web-discourse-toulmin"
+    ),
 }
 
 CORPUS_KINDS: tuple[str, ...] = tuple(_READERS)
