@@ -209,7 +209,7 @@ def test_cli_label_jsonl(capsys, text_file: Path, tiny_model_dir: Path):
     records = _jsonl(out)
     assert len(records) == 4 and len(out.splitlines()) == 4
     assert [r["index"] for r in records] == [0, 1, 2, 3]
-    assert {r["doc"] for r in records} == {"cars"}
+    assert {r["doc"] for r in records} == {str(text_file)}  # a named file's id is its path
     for rec in records:
         _check_record(rec, TEXT)
     # The CLI reports what the library predicts.
@@ -232,15 +232,16 @@ def test_cli_label_csv_has_a_header(capsys, text_file: Path, tiny_baseline_dir: 
         assert float(row["score"]) == float(row[f"p_{row['label']}"])
 
 
-def test_cli_label_table(capsys, text_file: Path, tiny_baseline_dir: Path):
+def test_cli_label_table(capsys, monkeypatch, text_file: Path, tiny_baseline_dir: Path):
+    monkeypatch.chdir(text_file.parent)
     status, out, _ = _run(capsys, "label", "--model", tiny_baseline_dir, "--format", "table",
-                          text_file)
+                          text_file.name)
     assert status == 0
     lines = out.splitlines()
     assert len(lines) == 4
     for i, line in enumerate(lines):
         fields = line.split()
-        assert fields[0] == "cars"
+        assert fields[0] == "cars.txt"
         assert fields[1] == str(i)
         assert fields[2] in LABEL_NAMES
         assert 0.0 <= float(fields[3]) <= 1.0
@@ -293,7 +294,7 @@ def test_cli_tree_json_schema(capsys, text_file: Path, tiny_model_dir: Path, tmp
     lines = out.splitlines()
     assert len(lines) == 2  # one JSON document per line
     docs = [json.loads(line) for line in lines]
-    assert [d["doc"] for d in docs] == ["cars", "museums"]
+    assert [d["doc"] for d in docs] == [str(text_file), str(other)]
     for doc in docs:
         assert set(doc) == {"doc", "units", "trees"}
         units = doc["units"]
@@ -328,7 +329,8 @@ def test_cli_tree_json_schema(capsys, text_file: Path, tiny_model_dir: Path, tmp
     [
         ("text", lambda out: out.startswith("Argument 1 of 1: Cities should ban cars.")),
         ("aif", lambda out: "nodes" in json.loads(out)["AIF"]),
-        ("dot", lambda out: out.startswith('digraph "cars"') and out.rstrip().endswith("}")),
+        ("dot", lambda out: out.startswith('digraph "') and "cars.txt" in out.split("\n")[0]
+         and out.rstrip().endswith("}")),
         ("mermaid", lambda out: out.startswith("flowchart") and "-->" in out),
         ("html", lambda out: out.lstrip().lower().startswith("<!doctype html")
          and "</html>" in out),

@@ -28,8 +28,14 @@ def register(sub) -> None:
                         help="mtc-folds: how many of the 10 iterations to run")
     parser.add_argument("--level", choices=("unit", "sentence"), default=None,
                         help="gold units or sentence view (default: per corpus)")
-    parser.add_argument("--epochs", type=int, default=8, help="mtc-folds: training epochs")
+    parser.add_argument("--epochs", type=int, default=12, help="mtc-folds: training epochs")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-context", action="store_true",
+                        help="mtc-folds ablation: no BiGRU over the units")
+    parser.add_argument("--no-position", action="store_true",
+                        help="mtc-folds ablation: no position features")
+    parser.add_argument("--no-markers", action="store_true",
+                        help="mtc-folds ablation: no discourse-marker features")
     parser.add_argument("--single-root", action="store_true",
                         help="decode exactly one tree per document")
     parser.add_argument("--no-structure", action="store_true", help="score labels only")
@@ -72,13 +78,17 @@ def run(args) -> int:
             from argmine.model import ArgumentModel
             from argmine.training.config import TrainingConfig
 
-            return ArgumentModel(TrainingConfig(epochs=args.epochs, seed=args.seed))
+            return ArgumentModel(TrainingConfig(
+                epochs=args.epochs, seed=args.seed, context=not args.no_context,
+                position_features=not args.no_position, marker_features=not args.no_markers))
 
         init = None if args.model in (None, "baseline") else args.model
 
         def show(result: dict) -> None:
             s = result.get("structure", {})
             print(f"split {result['split']}: macro-F1 {result['labels']['macro_f1']:.3f} "
+                  + (f"decoded {result['decoded_labels']['macro_f1']:.3f} "
+                     if "decoded_labels" in result else "")
                   + " ".join(f"{k} {v:.3f}" for k, v in s.items()), file=sys.stderr)
 
         report = microtext_cv(docs, folds, make, iterations=args.iterations, init_from=init,

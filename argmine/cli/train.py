@@ -27,7 +27,12 @@ def register(sub) -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--units-per-epoch", type=int, default=None)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--trainable-layers", type=int, default=2)
+    parser.add_argument("--trainable-layers", type=int, default=4,
+                        help="top encoder layers to fine-tune (default %(default)s)")
+    parser.add_argument("--batch-units", type=int, default=16,
+                        help="units per optimisation step (default %(default)s)")
+    parser.add_argument("--patience", type=int, default=100,
+                        help="stop after this many epochs without dev improvement")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-context", action="store_true", help="no BiGRU over the units")
     parser.add_argument("--checkpoint-dir", help="write a checkpoint here after every epoch")
@@ -60,6 +65,7 @@ def run(args) -> int:
         encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
         learning_rate=args.learning_rate, trainable_layers=args.trainable_layers,
         seed=args.seed, context=not args.no_context, corpus_weights=weights,
+        batch_units=args.batch_units, patience=args.patience,
     )
     docs = [d for spec in args.corpus for d in load_documents(CorpusSpec.parse(spec))]
     dev = None

@@ -1,26 +1,22 @@
-"""``argmine tree FILE...``: find the argument trees of each text."""
+"""``argmine tree INPUT...``: find the argument trees of each document, as a resumable batch."""
 
 from __future__ import annotations
-
-import json
-import sys
 
 
 def register(sub) -> None:
     """Add the sub-command."""
-    from argmine.cli._io import add_input_arguments
+    from argmine.cli._io import add_batch_arguments
 
     parser = sub.add_parser(
         "tree", help="find argument trees (claims, premises, counterarguments, rebuttals)",
         description="Label each unit, link the units and decode a forest of argument trees. "
-        "Formats: text (indented trees), json, aif (AIF/xAIF), dot, mermaid, html (one "
-        "self-contained page per document).",
+        "Formats: jsonl (one JSON object per document; 'json' is the same), csv and parquet "
+        "(one row per unit with role, parent, relation and tree), text (indented trees), "
+        "aif (AIF/xAIF), dot, mermaid, html (one self-contained page per document). Bad "
+        "documents are recorded and skipped; the exit status is 1 if any failed, 2 for a "
+        "usage error. With --output, --resume continues a killed run.",
     )
-    add_input_arguments(parser)
-    parser.add_argument("--format", choices=("text", "json", "aif", "dot", "mermaid", "html"),
-                        default="text", help="output format (default %(default)s)")
-    parser.add_argument("--model", default=None,
-                        help="model folder (default: the shipped default model)")
+    add_batch_arguments(parser, "tree")
     parser.add_argument("--single-root", action="store_true",
                         help="force one tree per document (short texts with one thesis)")
     parser.set_defaults(handler=run)
@@ -28,20 +24,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Run the sub-command."""
-    from argmine.cli._io import read_inputs
-    from argmine.export import export
-    from argmine.pipeline import load
+    from argmine.cli._io import run_batch_command
 
     decoding = None
     if args.single_root:
         from argmine.trees import DecodingConfig
 
         decoding = DecodingConfig(single_root=True)
-    miner = load(args.model, decoding=decoding)
-    for doc_id, content in read_inputs(args.files, args.input_format, args.max_chars):
-        doc = miner.mine(content, doc_id=doc_id)
-        out = export(doc, args.format)
-        if args.format in ("json", "aif"):
-            out = json.dumps(json.loads(out), ensure_ascii=False)
-        sys.stdout.write(out if out.endswith("\n") else out + "\n")
-    return 0
+    return run_batch_command(args, "tree", decoding)

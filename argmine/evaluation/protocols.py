@@ -36,25 +36,27 @@ def evaluate_documents(
     """Score a miner on gold documents, using their gold units as input.
 
     Returns:
-        ``{"labels": label report, "structure": cc/ro/fu/at scores (if ``structure``),
-        "documents", "units", "seconds"}``.
+        ``{"labels": report of the classifier's own labels (most probable label per unit),
+        "decoded_labels": report of the labels after tree decoding and "structure":
+        cc/ro/fu/at scores (both only if ``structure``), "documents", "units", "seconds"}``.
     """
     gold = [_real_units(d) for d in gold if d.units]
     start = time.perf_counter()
     bare = [d.replace(relations=(), trees=()) for d in gold]
-    predicted = miner.mine_documents(bare) if structure else miner.label_documents(bare)
+    labelled = miner.label_documents(bare)
+    predicted = miner.mine_documents(bare) if structure else None
     seconds = time.perf_counter() - start
     g = [u.label for d in gold for u in d.units]
-    p = [u.label for d in predicted for u in d.units]
     result = {
         "documents": len(gold),
         "units": len(g),
         "seconds": seconds,
-        "labels": label_report(g, p),
+        "labels": label_report(g, [u.label for d in labelled for u in d.units]),
     }
     if structure:
         from argmine.evaluation.structure import structure_scores
 
+        result["decoded_labels"] = label_report(g, [u.label for d in predicted for u in d.units])
         result["structure"] = structure_scores(gold, predicted)
     return result
 
@@ -123,5 +125,6 @@ def microtext_cv(
         "labels": average_reports([r["labels"] for r in results]),
     }
     if structure and results:
+        out["decoded_labels"] = average_reports([r["decoded_labels"] for r in results])
         out["structure"] = _mean([r["structure"] for r in results])
     return out

@@ -32,7 +32,8 @@ class TrainingConfig:
         marker_features: Whether discourse-marker features are used.
         dev_fraction: Fraction of training documents held out for early stopping when no
             dev set is given.
-        patience: Epochs without dev improvement before stopping early.
+        patience: Epochs without dev improvement before stopping early; the weights of the
+            best dev epoch are kept in any case.
         seed: Seed of every random choice (sampling, initialisation, dropout).
         corpus_weights: Sampling weight per corpus name (``meta["corpus"]``); corpora not
             named get weight 1. Weights are per unit: a corpus with weight 2 contributes
@@ -40,14 +41,14 @@ class TrainingConfig:
     """
 
     encoder: str | None = None
-    trainable_layers: int = 2
-    epochs: int = 8
+    trainable_layers: int = 4
+    epochs: int = 12
     units_per_epoch: int | None = None
     learning_rate: float = 1e-4
     head_learning_rate: float = 1e-3
     weight_decay: float = 0.01
     warmup_fraction: float = 0.1
-    batch_units: int = 48
+    batch_units: int = 16
     max_length: int = 96
     link_weight: float = 0.5
     class_weight_power: float = 0.5
@@ -56,7 +57,7 @@ class TrainingConfig:
     position_features: bool = True
     marker_features: bool = True
     dev_fraction: float = 0.1
-    patience: int = 3
+    patience: int = 100
     seed: int = 0
     corpus_weights: dict[str, float] = field(default_factory=dict)
 

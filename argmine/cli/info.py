@@ -1,0 +1,42 @@
+"""``argmine info``: versions, the model in use and where corpora are looked for."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    """Add the sub-command."""
+    parser = sub.add_parser("info", help="show versions, the model and the corpora location",
+                            description="Show argmine's version, a model's settings and "
+                            "training history, and where corpora are looked for.")
+    parser.add_argument("--model", default=None, help="model folder (default: shipped model)")
+    parser.set_defaults(handler=run)
+
+
+def info(model: str | None = None) -> dict:
+    """Collect what ``argmine info`` prints."""
+    import torch
+
+    from argmine import __version__, persistence
+    from argmine.corpora import corpora_dir
+    from argmine.pipeline import default_model_path
+
+    path = default_model_path() if model in (None, "default") else model
+    config = persistence.read_config(path)
+    return {
+        "argmine": __version__,
+        "torch": torch.__version__,
+        "model": str(path),
+        "model_type": config.get("model_type"),
+        "encoder": config.get("encoder"),
+        "labels": config.get("labels"),
+        "written_by": config.get("argmine_version"),
+        "corpora": str(corpora_dir()),
+    }
+
+
+def run(args) -> int:
+    """Run the sub-command."""
+    print(json.dumps(info(args.model), indent=1))
+    return 0
