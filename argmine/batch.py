@@ -36,6 +36,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -175,8 +176,11 @@ def _read_stream(stream: BinaryIO, doc_id: str, source: str, fmt: str, fields) -
 
     max_chars = fields[3]
     if fmt == "text":
-        data = stream.read(4 * max_chars + 4)
+        data = stream.read(4 * max_chars + 1)
         try:
+            if len(data) > 4 * max_chars:  # more bytes than max_chars characters can take
+                raise InputError("E005", path=source, size=f"at least {len(data) // 4}",
+                                 limit=max_chars)
             yield doc_id, check_text(data, source=source, max_chars=max_chars)
         except InputError as exc:
             yield doc_id, exc
@@ -414,11 +418,16 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(spec, threads: int | None) -> None:
     from argmine.pipeline import load
 
-    _WORKER["miner"] = load(spec[0], decoding=spec[1]) if isinstance(spec, tuple) else spec
+    try:
+        _WORKER["miner"] = load(spec[0], decoding=spec[1]) if isinstance(spec, tuple) else spec
+    except Exception as exc:  # raised by _work instead: a pool respawns crashed initialisers
+        _WORKER["error"] = exc
     _set_threads(threads)
 
 
 def _work(task: str, fmt: str, items: list[tuple[str, Any]]) -> list[tuple]:
+    if "error" in _WORKER:
+        raise _WORKER["error"]
     return _process(_WORKER["miner"], task, fmt, items)
 
 
@@ -439,7 +448,8 @@ def _results(miner, spec, task: str, fmt: str, chunks: Iterator[_Chunk], workers
 
     # spawn: a forked copy of a process that already ran torch can deadlock in its threads.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, _init_worker, (spec, threads)) as pool:
+    pool = context.Pool(workers, _init_worker, (spec, threads))
+    try:
         pending: deque = deque()
         for chunk in chunks:
             pending.append((chunk, pool.apply_async(_work, (task, fmt, chunk.todo))))
@@ -451,6 +461,10 @@ def _results(miner, spec, task: str, fmt: str, chunks: Iterator[_Chunk], workers
         while pending:
             done, result = pending.popleft()
             yield done, result.get()
+        pool.close()  # let the workers exit on their own: terminating them leaks semaphores
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 # --------------------------------------------------------------------------- bookkeeping
@@ -461,7 +475,7 @@ class _IdSet:
     in a set would cost about ten times as much.
     """
 
-    _BUFFER = 65536
+    _BUFFER = 32768
 
     def __init__(self) -> None:
         import numpy as np
@@ -800,6 +814,26 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _write_chunk(out: _Output, chunk: _Chunk, results: list[tuple], summary: BatchSummary,
+                 on_error) -> None:
+    """Write a processed chunk in input order, failures to the errors file, then commit."""
+    for (doc_id, _), result in zip(chunk.todo, results):
+        if result[0] == "ok":
+            out.write(result[1])
+            summary.ok += 1
+            summary.units += result[2]
+        else:
+            chunk.failed.append(_error_record(doc_id, *result[1:]))
+    for record in chunk.failed:
+        out.error(record)
+        if on_error is not None:
+            on_error(record)
+    if chunk.todo or chunk.failed:
+        out.commit()
+    summary.failed += len(chunk.failed)
+    summary.skipped += chunk.skipped
+
+
 def run_batch(
     miner,
     sources: Iterable[tuple[str, Any]],
@@ -841,9 +875,11 @@ def run_batch(
         batch_docs: Documents per chunk: per commit, and per call of the model.
         progress: Show a progress bar on standard error (default: when it is a terminal).
         total: Number of documents expected, for the progress bar's ETA.
-        workers: Processes that run the model; the writer stays in this one.
-        threads: Torch threads per process (default: the CPUs shared among the workers,
-            unless ``OMP_NUM_THREADS`` is set).
+        workers: Processes that run the model; the writer stays in this one. Workers are
+            spawned, so they import the caller's main module: guard a script's top level
+            with ``if __name__ == "__main__":``.
+        threads: Torch threads per process (default: torch's own choice for one process;
+            the CPUs shared among several workers unless ``OMP_NUM_THREADS`` is set).
         decoding: Tree decoding settings, when ``miner`` is a name or folder.
         on_error: Called with each error record (the CLI prints them).
 
@@ -864,7 +900,16 @@ def run_batch(
         None if miner is None else str(miner), decoding)
     if workers == 1 and isinstance(spec, tuple):
         miner = load(spec[0], decoding=decoding)
-    if threads is None and "OMP_NUM_THREADS" not in os.environ:
+    elif isinstance(spec, tuple):  # fail here, not in workers that the pool would respawn
+        from argmine.errors import ModelFormatError
+        from argmine.pipeline import DEFAULT_MODEL, default_model_path
+
+        if spec[0] in (None, DEFAULT_MODEL):
+            default_model_path()
+        elif not Path(spec[0]).is_dir():
+            raise ModelFormatError("E204", name=spec[0])
+    if threads is None and workers > 1 and "OMP_NUM_THREADS" not in os.environ:
+        # Share the CPUs: torch would give every worker a thread per core.
         threads = max(1, _cpus() // workers)
     out_path, err_path = _paths(output, fmt, errors_path)
     if force and out_path is not None:
@@ -883,26 +928,14 @@ def run_batch(
     complete = False
     try:
         chunks = _chunks(sources, batch_docs, out.done, max_chars)
-        for chunk, results in _results(miner, spec, task, fmt, chunks, workers, threads):
-            for (doc_id, _), result in zip(chunk.todo, results):
-                if result[0] == "ok":
-                    out.write(result[1])
-                    summary.ok += 1
-                    summary.units += result[2]
-                else:
-                    chunk.failed.append(_error_record(doc_id, *result[1:]))
-            for record in chunk.failed:
-                out.error(record)
-                if on_error is not None:
-                    on_error(record)
-            if chunk.todo or chunk.failed:
-                out.commit()
-            summary.failed += len(chunk.failed)
-            summary.skipped += chunk.skipped
-            summary.seconds = elapsed = max(time.perf_counter() - start, 1e-9)
-            bar.update(len(chunk.todo) + len(chunk.failed) + chunk.skipped)
-            bar.set_postfix_str(f"{(summary.ok + summary.failed) / elapsed:.1f} docs/s, "
-                                f"{summary.units / elapsed:.0f} units/s", refresh=False)
+        # closing(): an error here must stop the worker pool at once, not at garbage collection.
+        with closing(_results(miner, spec, task, fmt, chunks, workers, threads)) as processed:
+            for chunk, results in processed:
+                _write_chunk(out, chunk, results, summary, on_error)
+                summary.seconds = elapsed = max(time.perf_counter() - start, 1e-9)
+                bar.update(len(chunk.todo) + len(chunk.failed) + chunk.skipped)
+                bar.set_postfix_str(f"{(summary.ok + summary.failed) / elapsed:.1f} docs/s, "
+                                    f"{summary.units / elapsed:.0f} units/s", refresh=False)
         complete = True
     finally:
         bar.close()

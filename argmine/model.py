@@ -232,6 +232,8 @@ class ArgumentModel:
             docs, dev = T.split_dev(docs, cfg.dev_fraction, cfg.seed)
         else:
             dev = [d for d in dev_documents if d.units]
+        # Kept (not saved) so that callers can tune decoding on data the test never sees.
+        self.dev_documents_ = list(dev)
         if init_from is not None:
             loaded = type(self).from_pretrained(init_from)
             self.__dict__.update({k: v for k, v in loaded.__dict__.items() if k != "config"})

@@ -118,8 +118,8 @@ def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
                       help="processes running the model, each with its own copy "
                       "(default %(default)s)")
     perf.add_argument("--threads", type=int, default=None, metavar="N",
-                      help="torch threads per process (default: CPUs / workers, or "
-                      "OMP_NUM_THREADS)")
+                      help="torch threads per process (default: torch's choice for one "
+                      "process, CPUs / workers for several, or OMP_NUM_THREADS)")
     perf.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                       help="progress bar on standard error (default: when it is a terminal)")
     parser.add_argument("--model", default=None,
@@ -199,7 +199,11 @@ def count_documents(inputs: Iterable[str | Path] = (), *, input_format: str = "a
             return None
         path = Path(name)
         if path.is_dir():
-            files = [Path(d, f) for d, _, fs in os.walk(path) for f in fs if fnmatch(f, pattern)]
+            files = []
+            for folder, subs, names in os.walk(path):
+                subs[:] = [d for d in subs if not d.startswith(".")]  # as iter_sources does
+                files += [Path(folder, f) for f in names
+                          if fnmatch(f, pattern) and not f.startswith(".")]
         else:
             files = [Path(m) for m in sorted(glob.glob(name, recursive=True))] or [path]
         for file in files:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from argmine.errors import ArgmineError
 
-COMMANDS = ("segment", "corpus", "label", "tree", "train", "evaluate", "info")
+COMMANDS = ("segment", "corpus", "label", "tree", "train", "evaluate", "bench", "info")
 
 
 def build_parser() -> argparse.ArgumentParser:

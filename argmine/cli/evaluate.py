@@ -30,6 +30,13 @@ def register(sub) -> None:
                         help="gold units or sentence view (default: per corpus)")
     parser.add_argument("--epochs", type=int, default=12, help="mtc-folds: training epochs")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--extra", action="append", default=[], metavar="SPEC",
+                        help="mtc-folds: another corpus added to every training set "
+                        "(KIND[@SPLIT][:PATH], repeatable)")
+    parser.add_argument("--weight", action="append", default=[], metavar="KIND=W",
+                        help="mtc-folds: sampling weight of a corpus (default 1)")
+    parser.add_argument("--units-per-epoch", type=int, default=None,
+                        help="mtc-folds: units drawn per epoch from the corpus mixture")
     parser.add_argument("--no-context", action="store_true",
                         help="mtc-folds ablation: no BiGRU over the units")
     parser.add_argument("--no-position", action="store_true",
@@ -39,6 +46,9 @@ def register(sub) -> None:
     parser.add_argument("--single-root", action="store_true",
                         help="decode exactly one tree per document")
     parser.add_argument("--no-structure", action="store_true", help="score labels only")
+    parser.add_argument("--tune-decoding", action="store_true",
+                        help="mtc-folds: choose the decoder's weights per split on the "
+                        "training documents held out for early stopping")
     parser.add_argument("--output", "-o", help="also write the JSON report here")
     parser.add_argument("--plot", help="write a confusion-matrix PNG here (needs matplotlib)")
     parser.set_defaults(handler=run)
@@ -46,12 +56,14 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Run the sub-command."""
+    from argmine.cli.train import parse_weights
     from argmine.evaluation.protocols import evaluate_documents, microtext_cv
     from argmine.pipeline import load
     from argmine.training.data import CorpusSpec, load_documents
     from argmine.trees import DecodingConfig
 
     spec = CorpusSpec.parse(args.corpus)
+    weights = parse_weights(args.weight)
     if args.level:
         spec = CorpusSpec(spec.kind, spec.path, spec.split, args.level)
     decoding = DecodingConfig(single_root=args.single_root)
@@ -80,9 +92,11 @@ def run(args) -> int:
 
             return ArgumentModel(TrainingConfig(
                 epochs=args.epochs, seed=args.seed, context=not args.no_context,
+                corpus_weights=weights, units_per_epoch=args.units_per_epoch,
                 position_features=not args.no_position, marker_features=not args.no_markers))
 
         init = None if args.model in (None, "baseline") else args.model
+        extra = [d for s in args.extra for d in load_documents(CorpusSpec.parse(s))]
 
         def show(result: dict) -> None:
             s = result.get("structure", {})
@@ -92,6 +106,7 @@ def run(args) -> int:
                   + " ".join(f"{k} {v:.3f}" for k, v in s.items()), file=sys.stderr)
 
         report = microtext_cv(docs, folds, make, iterations=args.iterations, init_from=init,
+                              extra_train=extra, tune=args.tune_decoding,
                               structure=structure, decoding=decoding, on_split=show)
     text = json.dumps(report, indent=1)
     print(text)

@@ -22,6 +22,9 @@ def register(sub) -> None:
                         help="sampling weight of a corpus (default 1)")
     parser.add_argument("--output", "-o", required=True, help="model folder to write")
     parser.add_argument("--init", help="start from this saved model")
+    parser.add_argument("--baseline", action="store_true",
+                        help="train the classical baseline (TF-IDF + position features + "
+                        "logistic regression) instead of the transformer")
     parser.add_argument("--encoder", help="base encoder: hub id or folder "
                         "(default: the packaged all-MiniLM-L6-v2)")
     parser.add_argument("--epochs", type=int, default=8)
@@ -42,6 +45,21 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
+def parse_weights(items) -> dict[str, float]:
+    """Parse ``KIND=W`` options into a dict of corpus sampling weights."""
+    from argmine.errors import InputError
+
+    weights = {}
+    for item in items:
+        kind, _, value = item.partition("=")
+        try:
+            weights[kind] = float(value)
+        except ValueError:
+            raise InputError("E301", param="--weight", owner="argmine",
+                             expected="KIND=NUMBER", value=item) from None
+    return weights
+
+
 def run(args) -> int:
     """Run the sub-command."""
     from argmine.errors import InputError
@@ -53,14 +71,7 @@ def run(args) -> int:
     if output.exists() and any(output.iterdir()) and not args.force:
         raise InputError("E301", param="--output", owner="argmine train",
                          expected="a new or empty folder (or pass --force)", value=str(output))
-    weights = {}
-    for item in args.weight:
-        kind, _, value = item.partition("=")
-        try:
-            weights[kind] = float(value)
-        except ValueError:
-            raise InputError("E301", param="--weight", owner="argmine train",
-                             expected="KIND=NUMBER", value=item) from None
+    weights = parse_weights(args.weight)
     config = TrainingConfig(
         encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
         learning_rate=args.learning_rate, trainable_layers=args.trainable_layers,
@@ -71,6 +82,13 @@ def run(args) -> int:
     dev = None
     if args.dev:
         dev = [d for spec in args.dev for d in load_documents(CorpusSpec.parse(spec))]
+    if args.baseline:
+        from argmine.baseline import BaselineModel
+
+        model = BaselineModel(seed=args.seed).fit(docs)
+        model.save_pretrained(output)
+        print(json.dumps({"output": str(output)}))
+        return 0
     model = ArgumentModel(config).fit(
         docs, dev, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
         init_from=args.init, progress=not args.quiet,

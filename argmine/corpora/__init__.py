@@ -26,6 +26,7 @@ _READERS: dict[str, tuple[str, str, str]] = {
     "aae2": ("argmine.corpora.aae2", "read_aae2", "aae2"),
     "cdcp": ("argmine.corpora.cdcp", "read_cdcp", "cdcp"),
     "abstrct": ("argmine.corpora.abstrct", "read_abstrct", "abstrct"),
+    "jsonl": ("argmine.corpora.jsonl", "read_jsonl", "."),
     "web-discourse": (
         "argmine.corpora.web_discourse", "read_web_discourse", "web-discourse-toulmin"
     ),

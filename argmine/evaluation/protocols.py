@@ -76,6 +76,7 @@ def microtext_cv(
     init_from: str | None = None,
     structure: bool = True,
     decoding=None,
+    tune: bool = False,
     progress: bool = False,
     on_split: Callable[[dict], None] | None = None,
 ) -> dict:
@@ -92,6 +93,8 @@ def microtext_cv(
             never have seen microtexts).
         structure: Also decode trees and score cc/ro/fu/at.
         decoding: A ``DecodingConfig`` for the tree decoder.
+        tune: Choose the decoder's weights per split on the documents the estimator held
+            out from its training set for early stopping (never on the test fold).
         progress: Show progress bars while training.
         on_split: Called with each split's result as soon as it is done.
 
@@ -112,8 +115,16 @@ def microtext_cv(
             kwargs["init_from"] = init_from
         estimator.fit(train, **kwargs)
         fit_seconds = time.perf_counter() - start
-        miner = ArgumentMiner(estimator, decoding=decoding)
+        split_decoding = decoding
+        if tune and structure and getattr(estimator, "dev_documents_", None):
+            from argmine.evaluation.tuning import tune_decoding
+
+            split_decoding, _ = tune_decoding(estimator, estimator.dev_documents_, decoding)
+        miner = ArgumentMiner(estimator, decoding=split_decoding)
         result = evaluate_documents(miner, test, structure=structure)
+        if split_decoding is not None:
+            result["decoding"] = {k: getattr(split_decoding, k) for k in
+                                  ("label_weight", "kind_weight", "link_weight", "single_root")}
         result.update({"split": split.index, "iteration": split.iteration, "fold": split.fold,
                        "fit_seconds": fit_seconds})
         results.append(result)

@@ -1,0 +1,262 @@
+"""Result files and the Markdown tables made from them, published figures included.
+
+Each suite's result is one JSON file (``<suite>-<model>.json``) holding its table rows and
+full details with their provenance. The tables are always regenerated from those files, so
+the figures in ``benchmarks/README.md`` match the committed JSON. Published figures live in
+:data:`PUBLISHED`, each with its citation; they get rows of their own, marked published,
+and are never mixed into measured rows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from argmine.errors import InputError
+
+BENCH_FORMAT = 1
+"""Version of the result-file layout; files without ``bench_format`` are not bench results."""
+
+MARK_START = "<!-- argmine-bench:start -->"
+MARK_END = "<!-- argmine-bench:end -->"
+
+CITATIONS = {
+    "peldszus2015": "Peldszus, A. & Stede, M. (2015). Joint prediction in MST-style discourse "
+    "parsing for argumentation mining. EMNLP 2015, 938–948.",
+    "stab2017": "Stab, C. & Gurevych, I. (2017). Parsing Argumentation Structures in "
+    "Persuasive Essays. Computational Linguistics 43(3), 619–659.",
+}
+
+PUBLISHED: tuple[dict, ...] = (
+    {"table": "quality", "corpus": "microtexts",
+     "split": "fixed 10x5 folds: 50 splits, gold units (English)",
+     "task": "4-label units + structure (evidence graph)", "system": "evidence graph",
+     "cite": "peldszus2015",
+     "note": "approximate figures (two decimals rounded as reported); check the paper's "
+     "results table before quoting",
+     "metrics": {"cc": 0.870, "ro": 0.765, "fu": 0.724, "at": 0.714}},
+    {"table": "quality", "corpus": "aae2",
+     "split": "official test split (80 essays), gold components",
+     "task": "component types MajorClaim/Claim/Premise (joint ILP)",
+     "system": "ILP joint model", "cite": "stab2017",
+     "metrics": {"macro_f1": 0.826}},
+)
+"""Published results beside which ours are set (Eger et al. 2017 left out: no figure we can
+quote reliably for the same task)."""
+
+_CORPUS_ORDER = ("microtexts", "aae2", "abstrct", "cdcp", "web-discourse")
+_QUALITY = (("macro_f1", "Macro-F1"), ("accuracy", "Acc."), ("cc", "cc"), ("ro", "ro"),
+            ("fu", "fu"), ("at", "at"))
+
+
+def write_result(result: dict, path: str | Path) -> Path:
+    """Write one result as JSON, atomically (a crash never leaves half a file).
+
+    NaN scores (nothing to score) are written as ``null``.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(_clean(result), indent=1, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _clean(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def load_results(folder: str | Path) -> list[dict]:
+    """Read every bench result (``*.json`` with ``bench_format``) of a folder, by file name.
+
+    Raises:
+        InputError: E301 if the folder does not exist.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("E301", param="--out", owner="argmine bench report",
+                         expected="a folder of bench results", value=str(folder))
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and "bench_format" in data:
+            data.setdefault("name", path.stem)
+            out.append(data)
+    return out
+
+
+def _num(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, str):
+        return value
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.{digits}f}"
+
+
+def _source(result: dict) -> str:
+    if result.get("smoke"):
+        return "smoke run (not a benchmark)"
+    commit = (result.get("commit") or "no git")[:7]
+    dirty = "+" if result.get("dirty") else ""
+    return f"measured `{commit}{dirty}` {str(result.get('date', ''))[:10]}"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return lines
+
+
+def _group(row: dict) -> tuple:
+    corpus = row["corpus"]
+    rank = _CORPUS_ORDER.index(corpus) if corpus in _CORPUS_ORDER else len(_CORPUS_ORDER)
+    return rank, corpus, row["task"].split(" (", 1)[0]
+
+
+def quality_table(results: Sequence[dict], published: Sequence[dict] = PUBLISHED) -> list[str]:
+    """Markdown lines of the quality table: measured rows, then published ones, per task.
+
+    Examples:
+        >>> lines = quality_table([])
+        >>> lines[0].startswith("| Corpus") and "published" in lines[2]
+        True
+    """
+    measured = [(row, _source(r)) for r in results for row in r.get("rows", ())
+                if row.get("table") == "quality"]
+    cited = [(row, f"**published**: {row['system']} [{row['cite']}]") for row in published
+             if row.get("table") == "quality"]
+    order = sorted(measured, key=lambda x: _group(x[0])) + cited
+    order.sort(key=lambda x: (_group(x[0]), x in cited))  # stable: measured first per group
+    header = ["Corpus", "Split / protocol", "Task", "System", "Source",
+              *(title for _, title in _QUALITY)]
+    body = [[row["corpus"], row["split"], row["task"],
+             row["system"] if "cite" not in row else "–", source,
+             *(_num(row["metrics"].get(key)) for key, _ in _QUALITY)]
+            for row, source in order]
+    return _table(header, body)
+
+
+def speed_table(results: Sequence[dict]) -> list[str]:
+    """Markdown lines of the speed table, each run preceded by its machine and bound."""
+    lines: list[str] = []
+    for r in results:
+        rows = [row for row in r.get("rows", ()) if row.get("table") == "speed"]
+        if not rows:
+            continue
+        m, details = r.get("machine", {}), r.get("results", {})
+        peak, flops = details.get("cpu_peak", {}), details.get("flops", {})
+        lines += [f"`{r['name']}` ({_source(r)}): {m.get('cpu')}, {m.get('cores_usable')} "
+                  f"usable cores, torch threads: {m.get('torch_threads')}; texts: "
+                  f"{r.get('corpus')} ({r.get('split')}). Peak {_num(peak.get('gflops'))} "
+                  f"GFLOP/s ({peak.get('size')}² fp32 GEMM); encoder "
+                  f"{_num(flops.get('mean_tokens'), 1)} tokens/unit, padding overhead "
+                  f"×{_num(flops.get('padding_overhead'), 2)}.", ""]
+        body = []
+        for row in rows:
+            x = row["metrics"]
+            body.append([row["stage"], row["system"], _num(x["units_per_s"], 1),
+                         f"{_num(x['units_per_s_min'], 1)}–{_num(x['units_per_s_max'], 1)}",
+                         f"×{_num(x['ratio'], 2)}", _num(x.get("rss_growth_mib"), 1),
+                         _num(x.get("gflop_per_unit"), 3),
+                         _num(None if x.get("peak_fraction") is None
+                              else 100 * x["peak_fraction"], 1),
+                         _num(x.get("bound_units_per_s"), 0)])
+        lines += _table(["Stage", "System", "Units/s (median)", "Spread (min–max)",
+                         "× argmine label", "Peak RSS growth (MiB)", "GFLOP/unit",
+                         "% of peak FLOP/s", "Bound (units/s)"], body)
+        lines.append("")
+    return lines
+
+
+def scale_table(results: Sequence[dict]) -> list[str]:
+    """Markdown lines of the scale table: growth per stage, then the skipped sizes."""
+    lines: list[str] = []
+    for r in results:
+        rows = [row for row in r.get("rows", ()) if row.get("table") == "scale"]
+        if not rows:
+            continue
+        lines += [f"`{r['name']}` ({_source(r)}): {r.get('corpus')}; "
+                  f"{r.get('protocol')}.", ""]
+        body = [[row["stage"], row["varies"], row["sizes"],
+                 _num(row["metrics"].get("seconds_at_max")), _num(row["metrics"].get("slope"), 2),
+                 row.get("growth") or "–"] for row in rows]
+        lines += _table(["Stage", "Varies", "Sizes", "Time at largest (s)", "Log-log slope",
+                         "Growth"], body)
+        for skip in r.get("results", {}).get("skipped", ()):
+            what = f"{skip['size']} sentences" if "size" in skip else \
+                f"{skip.get('documents')} documents"
+            lines.append(f"- skipped {what}: {skip['reason']}")
+        lines.append("")
+    return lines
+
+
+def runs_table(results: Sequence[dict]) -> list[str]:
+    """Markdown lines listing every result file with its provenance and exact command."""
+    body = [[f"`{r['name']}.json`", str(r.get("date", ""))[:19], f"`{(r.get('commit') or '')[:7]}`"
+             + ("+" if r.get("dirty") else ""),
+             f"{r.get('machine', {}).get('cpu')} ({r.get('machine', {}).get('torch_threads')} "
+             "threads)", f"`{r.get('command')}`"] for r in results]
+    return _table(["Result", "Date (UTC)", "Commit", "Machine", "Command"], body)
+
+
+def render(results: Sequence[dict], published: Sequence[dict] = PUBLISHED) -> str:
+    """The Markdown block of all tables (quality, speed, scale, runs, references)."""
+    lines = ["### Quality", "", *quality_table(results, published), ""]
+    notes = [f"- [{row['cite']}] {row['note']}" for row in published if row.get("note")]
+    if notes:
+        lines += ["Notes on published rows:", "", *notes, ""]
+    speed, scale = speed_table(results), scale_table(results)
+    lines += ["### Speed", "", *(speed or ["No speed results yet.", ""])]
+    lines += ["### Scale", "", *(scale or ["No scale results yet.", ""])]
+    lines += ["### Runs", "", *runs_table(results), ""]
+    lines += ["### References", ""]
+    lines += [f"- [{key}] {text}" for key, text in CITATIONS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(folder: str | Path, readme: str | Path | None = None) -> list[Path]:
+    """Regenerate ``results.md`` in ``folder`` (and the marked block of ``readme``) from its JSON.
+
+    Args:
+        folder: The folder of result files.
+        readme: A Markdown file holding the :data:`MARK_START` … :data:`MARK_END` block.
+
+    Returns:
+        The files written.
+
+    Raises:
+        InputError: E301 if ``readme`` lacks the markers.
+    """
+    folder = Path(folder)
+    block = render(load_results(folder))
+    written = [folder / "results.md"]
+    written[0].write_text("# argmine benchmark results\n\nGenerated by `argmine bench report` "
+                          "from the JSON files in this folder.\n\n" + block, encoding="utf-8")
+    if readme is not None:
+        readme = Path(readme)
+        text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+        if MARK_START not in text or MARK_END not in text:
+            raise InputError("E301", param="--readme", owner="argmine bench report",
+                             expected=f"a Markdown file with the lines {MARK_START} and "
+                             f"{MARK_END} around the generated tables", value=str(readme))
+        head, rest = text.split(MARK_START, 1)
+        _, tail = rest.split(MARK_END, 1)
+        readme.write_text(f"{head}{MARK_START}\n{block}{MARK_END}{tail}", encoding="utf-8")
+        written.append(readme)
+    return written

@@ -1,0 +1,254 @@
+"""Speed suite: throughput and peak memory of ``label`` and ``tree`` beside two references.
+
+Every system runs on the same segmented texts in one process, one after the other:
+
+* **argmine label**: ``ArgumentMiner.label_documents`` (encoder + heads, most probable label);
+* **argmine tree**: ``ArgumentMiner.mine_documents`` (the same plus linking and decoding);
+* **transformers pipeline**: ``pipeline("text-classification")`` over the same encoder
+  with an untrained 5-way head (only its speed matters): the cost of the encoder alone as
+  the Hugging Face stack runs it;
+* **baseline**: the classical TF-IDF + logistic-regression labeller (and its trees).
+
+Throughput is in units (sentences) per second: the median over repeats after a warm-up,
+with its spread, and as a ratio to argmine label. The compute bound puts the encoder's
+FLOPs per unit (from its config and the measured token counts) against the CPU's peak
+FLOP rate, measured with a large fp32 GEMM on the same threads, so the distance between
+what runs and what the hardware could do is visible.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from argmine.bench.measure import measure
+from argmine.bench.options import BenchOptions
+from argmine.document import Document
+
+
+def _log(message: str) -> None:
+    print(f"argmine bench: {message}", file=sys.stderr, flush=True)
+
+
+def cpu_peak_flops(size: int = 2048, repeats: int = 5, device: str = "cpu") -> dict:
+    """Measure the peak fp32 FLOP rate with a square ``torch.matmul`` on torch's threads.
+
+    Args:
+        size: Matrix size (``2 × size³`` FLOPs per product).
+        repeats: Timed products after one warm-up; the fastest counts as the peak.
+        device: ``cpu`` or ``cuda``.
+
+    Returns:
+        ``gflops`` (best run), ``gflops_median``, ``size``, ``threads``, ``repeats``.
+
+    Examples:
+        >>> cpu_peak_flops(64, repeats=2)["gflops"] > 0
+        True
+    """
+    import torch
+
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    result = measure(lambda: torch.matmul(a, b), repeats=repeats, warmup=1, device=device)
+    flops = 2.0 * size**3
+    return {"gflops": flops / result["seconds"]["min"] / 1e9,
+            "gflops_median": flops / result["seconds"]["median"] / 1e9,
+            "size": size, "threads": torch.get_num_threads(), "repeats": repeats}
+
+
+def encoder_flops(config, token_counts: Sequence[int]) -> dict:
+    """Estimate the encoder's forward FLOPs per unit from its config and the token counts.
+
+    Per layer, the weight matrices (Q, K, V, output: ``4h²``; feed-forward: ``2·h·f``) cost
+    ``2 × params`` FLOPs per token, and attention (``QKᵀ`` and ``AV``) ``4·h·s`` per token
+    for a sequence of ``s`` tokens. Embeddings, layer norms, biases, pooling and argmine's
+    small heads are left out (well under 1 % for MiniLM).
+
+    Args:
+        config: A ``transformers`` config (``hidden_size``, ``num_hidden_layers``,
+            ``intermediate_size``).
+        token_counts: Tokens per unit (special tokens included, no padding).
+
+    Returns:
+        ``params_non_embedding``, ``mean_tokens``, ``flops_per_unit`` and the share
+        ``attention_fraction`` of attention in it.
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> c = SimpleNamespace(hidden_size=4, num_hidden_layers=1, intermediate_size=8)
+        >>> encoder_flops(c, [2])["flops_per_unit"]  # 2*(64+64)*2 + 4*4*4
+        576.0
+    """
+    h, layers = config.hidden_size, config.num_hidden_layers
+    f = getattr(config, "intermediate_size", 4 * h)
+    params = layers * (4 * h * h + 2 * h * f)
+    n = max(len(token_counts), 1)
+    dense = sum(2.0 * params * s for s in token_counts) / n
+    attention = sum(4.0 * layers * h * s * s for s in token_counts) / n
+    total = dense + attention
+    return {"params_non_embedding": params, "mean_tokens": sum(token_counts) / n,
+            "flops_per_unit": total, "attention_fraction": attention / total if total else 0.0}
+
+
+def padded_tokens(docs: Sequence[Document], counts: Sequence[int], batch_units: int) -> int:
+    """Tokens the encoder actually runs when argmine pads each batch to its longest unit.
+
+    Examples:
+        >>> from argmine.pipeline import ArgumentMiner
+        >>> docs = [ArgumentMiner.to_document(["A b.", "C."])]
+        >>> padded_tokens(docs, [5, 3], 128)
+        10
+    """
+    from argmine.training.trainer import batches
+
+    total, offset = 0, 0
+    for group in batches(list(docs), batch_units):
+        n = sum(len(d.units) for d in group)
+        total += n * max(counts[offset: offset + n], default=0)
+        offset += n
+    return total
+
+
+def reference_pipeline(encoder: str | None, device: str = "cpu"):
+    """The plain ``transformers`` text-classification pipeline over argmine's encoder.
+
+    The head is untrained (``num_labels=5``): the reference measures speed, not quality.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+    from transformers.utils import logging as hf_logging
+
+    from argmine.encoders import resolve_encoder
+
+    location, is_local = resolve_encoder(encoder)
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # "newly initialized weights": expected, not news here
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            location, num_labels=5, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
+    finally:
+        hf_logging.set_verbosity(level)
+    model.eval()
+    return pipeline("text-classification", model=model, tokenizer=tokenizer, device=device)
+
+
+def _baseline(options: BenchOptions, docs: Sequence[Document], miner):
+    """The saved ``--baseline``, or one fitted on the benchmark texts with the model's labels."""
+    from argmine.baseline import BaselineModel
+
+    if options.baseline:
+        return BaselineModel.from_pretrained(options.baseline), options.baseline
+    from dataclasses import replace
+
+    from argmine.schema import LABELS
+
+    labelled = miner.label_documents(list(docs))
+
+    if len({u.label for d in labelled for u in d.units}) < 2:
+        # Logistic regression needs two classes; speed does not depend on which labels.
+        labelled, k = [], 0
+        for d in docs:
+            units = []
+            for u in d.units:
+                units.append(replace(u, label=LABELS[k % 2]))
+                k += 1
+            labelled.append(d.replace(units=tuple(units)))
+    return BaselineModel(seed=options.seed).fit(labelled), "fitted on the benchmark texts"
+
+
+def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
+    """Time argmine's ``label`` and ``tree`` beside the transformers pipeline and the baseline.
+
+    Returns:
+        The result: ``rows`` (speed table), ``results`` (every measurement, the batch-size
+        sweep, the FLOP estimate and the CPU peak) and ``plots``.
+    """
+    from argmine.bench.measure import rss_bytes
+    from argmine.bench.quality import load_miner
+    from argmine.bench.texts import benchmark_documents, source_texts
+    from argmine.pipeline import ArgumentMiner
+
+    device = options.device
+    rss0 = rss_bytes()
+    miner, info = load_miner(options)
+    loaded = {"argmine": rss_bytes() - rss0}
+    texts, source = source_texts(options)
+    texts, docs = benchmark_documents(texts, options.units)
+    n_units = sum(len(d.units) for d in docs)
+    unit_texts = [u.text for d in docs for u in d.units]
+    _log(f"speed: {len(docs)} documents, {n_units} units from {source}")
+    rss0 = rss_bytes()
+    reference = reference_pipeline(getattr(miner.model, "encoder_name_", None), device)
+    loaded["transformers pipeline"] = rss_bytes() - rss0
+    rss0 = rss_bytes()
+    baseline, baseline_source = _baseline(options, docs, miner)
+    loaded["baseline"] = rss_bytes() - rss0
+    base_miner = ArgumentMiner(baseline)
+    config = getattr(miner.model, "config", None)
+    max_length = getattr(config, "max_length", 96)
+    batch_units = 128  # ArgumentModel.predict_proba's default, which label/tree use
+
+    def hf(batch: int):
+        return lambda: reference(unit_texts, batch_size=batch, truncation=True,
+                                 max_length=max_length)
+
+    timed = {"repeats": options.repeats, "warmup": options.warmup, "units": n_units,
+             "device": device}
+    runs = {}
+    plan = [
+        ("segment", "argmine", lambda: [ArgumentMiner.to_document(t) for t in texts]),
+        ("label", "argmine", lambda: miner.label_documents(docs)),
+        ("tree", "argmine", lambda: miner.mine_documents(docs)),
+        ("label", "transformers pipeline", hf(batch_units)),
+        ("label", "baseline", lambda: base_miner.label_documents(docs)),
+        ("tree", "baseline", lambda: base_miner.mine_documents(docs)),
+    ]
+    for stage, system, fn in plan:
+        _log(f"speed: {stage} / {system}")
+        runs[f"{stage}/{system}"] = {"stage": stage, "system": system, **measure(fn, **timed)}
+    sweep: dict[str, dict[int, dict]] = {"argmine label": {}, "transformers pipeline": {}}
+    sweep_timed = {**timed, "repeats": min(options.repeats, 3)}
+    for batch in options.batch_sizes:
+        _log(f"speed: batch size {batch}")
+        if hasattr(miner.model, "network_"):
+            sweep["argmine label"][batch] = measure(
+                lambda b=batch: miner.model.predict_proba(docs, batch_units=b), **sweep_timed)
+        sweep["transformers pipeline"][batch] = measure(hf(batch), **sweep_timed)
+    tokenizer = reference.tokenizer
+    counts = [len(ids) for ids in tokenizer(unit_texts, truncation=True,
+                                            max_length=max_length)["input_ids"]]
+    flops = encoder_flops(reference.model.config, counts)
+    flops["padded_tokens_per_unit"] = padded_tokens(docs, counts, batch_units) / max(n_units, 1)
+    flops["padding_overhead"] = flops["padded_tokens_per_unit"] / max(flops["mean_tokens"], 1e-9)
+    _log(f"speed: peak FLOP rate ({options.gemm_size}x{options.gemm_size} GEMM)")
+    peak = cpu_peak_flops(options.gemm_size, options.repeats, device)
+    reference_rate = runs["label/argmine"]["units_per_second"]["median"]
+    rows = []
+    for run in runs.values():
+        rate = run["units_per_second"]
+        metrics = {"units_per_s": rate["median"], "units_per_s_min": rate["min"],
+                   "units_per_s_max": rate["max"], "ratio": rate["median"] / reference_rate,
+                   "rss_growth_mib": run["memory"]["rss_growth_mib"],
+                   "rss_peak_mib": run["memory"]["rss_peak_mib"]}
+        if run["stage"] != "segment" and run["system"] != "baseline":
+            # The encoder's FLOPs at the measured rate, against the GEMM peak.
+            achieved = rate["median"] * flops["flops_per_unit"]
+            metrics["gflop_per_unit"] = flops["flops_per_unit"] / 1e9
+            metrics["peak_fraction"] = achieved / (peak["gflops"] * 1e9)
+            metrics["bound_units_per_s"] = peak["gflops"] * 1e9 / flops["flops_per_unit"]
+        rows.append({"table": "speed", "stage": run["stage"], "system": run["system"],
+                     "metrics": metrics})
+    from argmine.bench.plots import plot_throughput
+
+    plot_throughput(sweep, runs["label/baseline"]["units_per_second"]["median"],
+                    out / f"{stem}-throughput.png")
+    return {"corpus": source, "split": f"{len(docs)} documents, {n_units} units",
+            "protocol": f"median of {options.repeats} runs after {options.warmup} warm-up, "
+            "same texts for every system, one process",
+            "model": {**info, "baseline": baseline_source}, "rows": rows,
+            "results": {"runs": runs, "batch_sweep": {k: {str(b): v for b, v in s.items()}
+                                                      for k, s in sweep.items()},
+                        "flops": flops, "cpu_peak": peak,
+                        "load_rss_mib": {k: round(v / 2**20, 1) for k, v in loaded.items()}},
+            "plots": [f"{stem}-throughput.png"]}

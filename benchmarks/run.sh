@@ -1,0 +1,51 @@
+#!/bin/sh
+# Reproduce every figure of benchmarks/README.md: run the suites into benchmarks/results/
+# (one JSON result + PNG plots each), then regenerate the README's tables from that JSON.
+#
+#   sh benchmarks/run.sh
+#
+# Needs: the corpora in $ARGMINE_CORPORA (default ../shared/corpora); the shipped model
+# models/default; and the stage-1 model of models/train-default.sh ($STAGE1, default
+# runs/default/stage1), which was trained on the other four corpora's train splits only
+# and has never seen a microtext. THREADS=N sets torch's threads (default: torch's own).
+# On a 2-core CPU the whole run takes hours, mostly mtc training and the long scale points.
+set -eu
+cd "$(dirname "$0")/.."
+
+ARGMINE=${ARGMINE:-.venv/bin/argmine}
+CORPORA=${ARGMINE_CORPORA:-../shared/corpora}
+STAGE1=${STAGE1:-runs/default/stage1}
+OUT=benchmarks/results
+if [ ! -f "$STAGE1/config.json" ]; then
+  echo "run.sh: $STAGE1 is missing; run 'sh models/train-default.sh' first (it writes it)" >&2
+  exit 1
+fi
+set -- --out "$OUT" --corpora "$CORPORA" --force ${THREADS:+--threads "$THREADS"}
+
+# (a) microtexts, fixed 10x5 folds. argmine: models/default's second stage, redone per
+# split: start from stage 1, train on the four training folds mixed with the other corpora
+# (same weights and settings as models/train-default.sh), test on the fifth. CPU budget:
+# iteration 1 of 10 (5 splits). The baseline: all 10 iterations (50 splits).
+"$ARGMINE" bench mtc --model "$STAGE1" --iterations 1 \
+  --extra aae2@train --extra cdcp@train --extra abstrct@train --extra web-discourse \
+  --weight web-discourse=0.5 --weight cdcp=0.3 --weight abstrct=0.3 --weight microtexts=20 \
+  --units-per-epoch 850 --epochs 12 --trainable-layers 4 --batch-units 16 "$@"
+"$ARGMINE" bench mtc --model baseline --iterations 10 "$@"
+
+# (b) AAE2 official test split: 5-label sentences and MajorClaim/Claim/Premise components.
+"$ARGMINE" bench aae2 "$@"
+
+# (c) cross-corpus: trained without the microtexts (stage 1), tested on all 112 of them.
+# (models/default itself is trained on every microtext, so cross refuses it there.)
+"$ARGMINE" bench cross --model "$STAGE1" "$@"
+
+# (d) sentence level, test split where there is one.
+"$ARGMINE" bench abstrct "$@"
+"$ARGMINE" bench cdcp "$@"
+"$ARGMINE" bench web-discourse "$@"
+
+# Speed and scale of the shipped model on real essays (the AAE2 test texts).
+"$ARGMINE" bench speed scale --corpus aae2@test "$@"
+
+# The tables of benchmarks/README.md, from the JSON just written.
+"$ARGMINE" bench report --out "$OUT" --readme benchmarks/README.md

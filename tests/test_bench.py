@@ -1,0 +1,231 @@
+"""Tests for argmine/bench/ and ``argmine bench``: the smoke configuration end to end.
+
+Benchmarks are not tests: these only check that the harness runs and writes what it
+promises (JSON with provenance, Markdown tables, PNG plots), on the tiny model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from argmine.bench.components import classifier_type, decoded_types, type_report
+from argmine.bench.report import MARK_END, MARK_START, PUBLISHED, write_result
+from argmine.bench.scale import growth
+from argmine.bench.speed import encoder_flops
+from argmine.cli.app import main
+from argmine.document import Document, Relation, Unit
+from argmine.schema import Label, RelationKind
+
+RESULT_KEYS = {"bench_format", "suite", "corpus", "split", "protocol", "model", "machine",
+               "commit", "date", "command", "rows", "results", "plots"}
+MACHINE_KEYS = {"cpu", "cores", "torch_threads"}
+
+
+def _bench(capsys, *argv) -> tuple[int, list[str], str]:
+    status = main(["bench", *[str(a) for a in argv]])
+    out, err = capsys.readouterr()
+    return status, out.splitlines(), err
+
+
+def _check_result(path: Path, suite: str) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert RESULT_KEYS <= set(data)
+    assert MACHINE_KEYS <= set(data["machine"])
+    assert data["suite"] == suite and data["smoke"] is True
+    words = data["command"].split()
+    assert words[:2] == ["argmine", "bench"] and suite in words and "--smoke" in words
+    for plot in data["plots"]:
+        png = path.parent / plot
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return data
+
+
+@pytest.fixture(scope="module")
+def speed_scale_run(tmp_path_factory, tiny_model_dir, tiny_baseline_dir, torch_single_thread):
+    out = tmp_path_factory.mktemp("bench") / "results"
+    status = main(["bench", "speed", "scale", "--smoke", "--model", str(tiny_model_dir),
+                   "--baseline", str(tiny_baseline_dir), "--out", str(out)])
+    return status, out
+
+
+# --------------------------------------------------------------------------- quality suites
+
+
+def test_bench_mtc_smoke_writes_json_table_and_plots(capsys, tmp_path, tiny_model_dir,
+                                                      fixtures_dir, torch_single_thread):
+    corpus = fixtures_dir / "microtexts" / "part1"
+    status, lines, _ = _bench(capsys, "mtc", "--smoke", "--model", tiny_model_dir,
+                           "--corpus", f"microtexts:{corpus}", "--out", tmp_path)
+    assert status == 0
+    data = _check_result(tmp_path / "mtc-model-smoke.json", "mtc")
+    assert len(data["results"]["splits"]) == 1
+    metrics = {k for row in data["rows"] for k in row["metrics"]}
+    assert {"macro_f1", "accuracy", "cc", "ro", "fu", "at"} <= metrics
+    assert {"mtc-model-smoke-confusion.png", "mtc-model-smoke-f1.png"} <= set(data["plots"])
+    table = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert "smoke run" in table and "**published**" in table
+    assert str(tmp_path / "results.md") in lines
+
+
+def test_bench_user_corpus_scores_a_jsonl_file(capsys, tmp_path, tiny_model_dir,
+                                               tiny_documents, torch_single_thread):
+    corpus = tmp_path / "mine.jsonl"
+    records = []
+    for doc in tiny_documents[:3]:
+        parents = {r.source: r for r in doc.relations}
+        units = [{"start": u.start, "end": u.end, "label": u.label.value,
+                  **({"parent": parents[u.index].target,
+                      "relation": parents[u.index].kind.value} if u.index in parents else {})}
+                 for u in doc.units]
+        records.append(json.dumps({"id": doc.id, "text": doc.text, "units": units}))
+    corpus.write_text("\n".join(records) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    status, _, _ = _bench(capsys, "user", "--smoke", "--model", tiny_model_dir,
+                       "--corpus", f"jsonl:{corpus}", "--out", out)
+    assert status == 0
+    data = _check_result(out / "user-mine-model-smoke.json", "user")
+    assert data["corpus"] == "jsonl" and data["results"]["documents"] == 3
+    assert data["model"]["path"] == str(tiny_model_dir)
+
+
+def test_bench_refuses_to_overwrite_without_force(capsys, tmp_path):
+    (tmp_path / "mtc-baseline.json").write_text("{}", encoding="utf-8")
+    status, _, err = _bench(capsys, "mtc", "--model", "baseline", "--out", tmp_path)
+    assert status == 1 and "--force" in err
+
+
+def test_bench_cross_refuses_a_corpus_the_model_was_trained_on(capsys, tmp_path,
+                                                              tiny_model_dir, fixtures_dir):
+    import shutil
+
+    model = tmp_path / "seen"
+    shutil.copytree(tiny_model_dir, model)
+    (model / "README.md").write_text("## Training data\n\n- `microtexts` — licence: x\n",
+                                     encoding="utf-8")
+    corpus = fixtures_dir / "microtexts" / "part1"
+    status, _, err = _bench(capsys, "cross", "--model", model, "--corpus",
+                            f"microtexts:{corpus}", "--out", tmp_path / "out")
+    assert status == 1 and "not trained on" in err
+
+
+@pytest.mark.corpora
+def test_bench_aae2_smoke_on_the_real_essays(capsys, tmp_path, corpora_root, tiny_model_dir,
+                                             torch_single_thread):
+    status, _, _ = _bench(capsys, "aae2", "--smoke", "--max-docs", "1", "--model",
+                       tiny_model_dir, "--corpora", corpora_root, "--out", tmp_path)
+    assert status == 0
+    data = _check_result(tmp_path / "aae2-model-smoke.json", "aae2")
+    components = data["results"]["components"]
+    assert components["documents"] == 1
+    assert components["classifier"]["labels"] == ["MajorClaim", "Claim", "Premise"]
+    assert sum(map(sum, components["decoded"]["confusion"])) == components["units"]
+    assert any(r["task"].startswith("component types") for r in data["rows"])
+
+
+# --------------------------------------------------------------------------- speed, scale
+
+
+def test_bench_speed_smoke_reports_ratios_memory_and_bound(speed_scale_run):
+    status, out = speed_scale_run
+    assert status == 0
+    data = _check_result(out / "speed-model-smoke.json", "speed")
+    systems = {(r["stage"], r["system"]) for r in data["rows"]}
+    assert {("label", "argmine"), ("tree", "argmine"), ("label", "transformers pipeline"),
+            ("label", "baseline")} <= systems
+    label = next(r for r in data["rows"] if (r["stage"], r["system"]) == ("label", "argmine"))
+    assert label["metrics"]["ratio"] == pytest.approx(1.0)
+    assert 0 < label["metrics"]["peak_fraction"] and label["metrics"]["gflop_per_unit"] > 0
+    assert data["results"]["cpu_peak"]["gflops"] > 0
+    run = data["results"]["runs"]["label/argmine"]
+    assert {"median", "min", "max"} <= set(run["seconds"]) and "rss_peak_mib" in run["memory"]
+    assert set(data["results"]["batch_sweep"]["transformers pipeline"]) == {"1", "4"}
+
+
+def test_bench_scale_smoke_reports_growth_per_stage(speed_scale_run):
+    status, out = speed_scale_run
+    assert status == 0
+    data = _check_result(out / "scale-model-smoke.json", "scale")
+    stages = {r["stage"] for r in data["rows"]}
+    assert {"encoder", "heads", "model total", "decoder", "label, batch of documents"} <= stages
+    assert set(data["results"]["length"]["decoder"]) == {"5", "10", "20"}
+    assert all("slope" in r["metrics"] for r in data["rows"])
+    table = (out / "results.md").read_text(encoding="utf-8")
+    assert "### Speed" in table and "Log-log slope" in table and "units/s" in table.lower()
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_bench_report_regenerates_the_readme_block(capsys, tmp_path):
+    result = {"bench_format": 1, "suite": "cross", "name": "cross-default", "smoke": False,
+              "commit": "0123456789abcdef", "dirty": False, "date": "2025-01-02T03:04:05+00:00",
+              "command": "argmine bench cross --out x", "machine": {"cpu": "Test CPU"},
+              "rows": [{"table": "quality", "corpus": "microtexts", "split": "all, gold units",
+                        "task": "4-label units + structure (decoded trees)", "system": "m",
+                        "metrics": {"macro_f1": 0.5, "cc": float("nan")}}]}
+    write_result(result, tmp_path / "cross-default.json")
+    (tmp_path / "other.json").write_text('{"not": "a bench result"}', encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Bench\n\nintro\n\n{MARK_START}\npending\n{MARK_END}\n\nend\n",
+                      encoding="utf-8")
+    status, _, _ = _bench(capsys, "report", "--out", tmp_path, "--readme", readme)
+    assert status == 0
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# Bench\n\nintro") and text.rstrip().endswith("end")
+    assert "pending" not in text and "measured `0123456`" in text
+    lines = text.splitlines()
+    measured = next(i for i, line in enumerate(lines) if "measured `0123456`" in line)
+    published = next(i for i, line in enumerate(lines) if "[peldszus2015]" in line)
+    assert measured < published  # published rows follow the measured ones of their task
+    assert all(row["cite"] in text for row in PUBLISHED)
+    assert json.loads((tmp_path / "cross-default.json").read_text())["rows"][0]["metrics"][
+        "cc"] is None
+
+
+def test_bench_report_needs_the_markers(capsys, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("no markers\n", encoding="utf-8")
+    status, _, _ = _bench(capsys, "report", "--out", tmp_path, "--readme", readme)
+    assert status == 1
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def test_bench_growth_names_linear_and_quadratic():
+    sizes = [10, 100, 1000, 2000]
+    assert growth(sizes, [0.5 + s / 100 for s in sizes])["growth"] == "linear"
+    assert growth(sizes, [(s / 100) ** 2 for s in sizes])["growth"] == "quadratic"
+    assert growth([10], [1.0])["slope"] is None
+
+
+def test_bench_encoder_flops_counts_weights_and_attention(tiny_network):
+    encoder = tiny_network.model.network_.encoder
+    weights = sum(p.numel() for name, p in encoder.encoder.named_parameters()
+                  if name.endswith("weight") and p.dim() == 2)
+    result = encoder_flops(encoder.config, [10, 30])
+    assert result["params_non_embedding"] == weights
+    h, layers = encoder.config.hidden_size, encoder.config.num_hidden_layers
+    expected = (2 * weights * 20) + 4 * layers * h * (100 + 900) / 2
+    assert result["flops_per_unit"] == pytest.approx(expected)
+    assert encoder_flops(SimpleNamespace(hidden_size=2, num_hidden_layers=1,
+                                         intermediate_size=4), [])["flops_per_unit"] == 0
+
+
+def test_bench_components_map_labels_and_trees_to_essay_types():
+    edges = (1, 4)
+    assert classifier_type(Label.CLAIM, 1, edges) == "MajorClaim"
+    assert classifier_type(Label.CLAIM, 2, edges) == "Claim"
+    assert classifier_type(Label.REBUTTAL, 4, edges) == "Premise"
+    units = tuple(Unit(i, "x", 2 * i, 2 * i + 1, label=lab, paragraph=p) for i, (lab, p) in
+                  enumerate([(Label.CLAIM, 1), (Label.COUNTERARGUMENT, 2),
+                             (Label.COUNTERARGUMENT, 2), (Label.CLAIM, 3), (Label.NONE, 3)]))
+    doc = Document("e", "x " * 5, units, (Relation(1, 0, RelationKind.ATTACK),
+                                          Relation(2, 1, RelationKind.SUPPORT)))
+    assert decoded_types(doc, edges) == ["MajorClaim", "Claim", "Premise", "Claim", "Premise"]
+    report = type_report(["MajorClaim", "Claim"], ["MajorClaim", "Premise"])
+    assert report["per_label"]["MajorClaim"]["f1"] == 1.0 and report["confusion"][1][2] == 1
