@@ -21,7 +21,9 @@ MESSAGES: dict[str, str] = {
     "(item {index}: {value!r}).",
     "E008": "Unknown {what} {value!r}. Expected one of: {options}.",
     "E009": "The file could not be read: {detail}.",
-    "E010": "Line {line} is not valid JSON or lacks 'text'/'units': {detail}.",
+    "E010": "This line is not valid JSON or lacks 'text'/'units': {detail}.",
+    "E012": "The document id {id!r} is used by an earlier document too; ids must be unique "
+    "(check --id-field). {detail}",
     "E011": "The data does not describe a valid {what}: {detail}.",
     # Corpora (E1xx)
     "E101": "Malformed XML: {detail}.",

@@ -118,8 +118,7 @@ class ArgumentModel:
         n_layers = encoder.config.num_hidden_layers
         split = n_layers - self.config.trainable_layers
         if cache is None or split <= 0 or not can_split(encoder):
-            batch = self._tokenize(texts)
-            return self.network_.encode(batch["input_ids"], batch["attention_mask"])
+            return self._encode_sorted(texts)
         missing = [t for t in dict.fromkeys(texts) if t not in cache]
         if missing:
             batch = self._tokenize(missing)
@@ -145,6 +144,20 @@ class ArgumentModel:
             mask[i, : s.shape[0]] = 1
         upper = run_layers(encoder, hidden, mask, split, n_layers)
         return mean_pool(upper, mask)
+
+    def _encode_sorted(self, texts: Sequence[str], chunk: int = 32) -> torch.Tensor:
+        # Padding every unit of a batch to its longest one wastes most of the encoder's work
+        # on real text (2.5x the tokens on the essays): encode in chunks of similar length.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        pieces = []
+        for start in range(0, len(order), chunk):
+            idx = order[start : start + chunk]
+            batch = self._tokenize([texts[i] for i in idx])
+            pieces.append(self.network_.encode(batch["input_ids"], batch["attention_mask"]))
+        vectors = torch.cat(pieces)
+        out = torch.empty_like(vectors)
+        out[torch.tensor(order)] = vectors
+        return out
 
     def _forward(
         self, docs: Sequence[Document], cache: dict | None = None

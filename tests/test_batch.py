@@ -532,10 +532,12 @@ def test_batch_memory_stays_flat(tmp_path: Path, miner):
     small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
     _write_docs(small, 200)
     _write_docs(large, 2000)
+    _peak_memory(miner, small, tmp_path / "o.jsonl")  # warm up: first-call caches
     peak_small, _ = _peak_memory(miner, small, tmp_path / "o.jsonl")
     peak_large, summary = _peak_memory(miner, large, tmp_path / "o.jsonl")
     assert summary.ok == 2000
-    # Ten times the documents: only the ids of the documents seen may add up (~100 B each).
+    # Ten times the documents: only the ids seen may add up (~160 B each below 32,768 of
+    # them, 16 B each beyond); everything else is per chunk.
     assert peak_large < peak_small + 1_000_000, (peak_small, peak_large)
 
 
@@ -545,4 +547,4 @@ def test_batch_memory_stays_flat_over_20000_documents(tmp_path: Path, miner):
     _write_docs(path, 20_000)
     peak, summary = _peak_memory(miner, path, tmp_path / "o.jsonl")
     assert summary.ok == 20_000
-    assert peak < 12_000_000, peak
+    assert peak < 12_000_000, peak  # measured: 3.8 MB, of which ~3 MB is the id set
