@@ -1,9 +1,9 @@
 """Resumable batch runs: stream documents through an ArgumentMiner into JSONL, CSV or Parquet.
 
-:func:`iter_sources` reads documents lazily from files, globs, folders, JSONL, CSV, a
-``datasets`` dataset or standard input; :func:`run_batch` labels (or mines) them in chunks and
-writes the records so that a run killed at any instant can be resumed. Beside ``OUTPUT`` it
-keeps:
+:func:`iter_sources` (from :mod:`argmine.sources`) reads documents lazily from files, globs,
+folders, JSONL, CSV, a ``datasets`` dataset or standard input; :func:`run_batch` labels (or
+mines) them in chunks and writes the records so that a run killed at any instant can be
+resumed. Beside ``OUTPUT`` it keeps:
 
 - ``OUTPUT.errors.jsonl``: one ``{"id", "source", "code", "error"}`` line per failed document
   (removed at the end when nothing failed);
@@ -27,8 +27,6 @@ Examples:
 from __future__ import annotations
 
 import csv
-import glob
-import hashlib
 import io
 import json
 import os
@@ -38,270 +36,22 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+from argmine._batch_files import _columns, _IdSet, _Output, _sibling
 from argmine.errors import ArgmineError, InputError
-from argmine.schema import LABELS
+from argmine.sources import DEFAULT_MAX_CHARS, INPUT_FORMATS, Content, iter_sources
 
-DEFAULT_MAX_CHARS = 1_000_000
-INPUT_FORMATS = ("auto", "text", "jsonl", "csv")
+__all__ = ["DEFAULT_MAX_CHARS", "FORMATS", "INPUT_FORMATS", "RESUMABLE", "BatchSummary",
+           "Content", "check_options", "iter_sources", "run_batch"]
+
 FORMATS = {
     "label": ("jsonl", "csv", "parquet", "table"),
     "tree": ("jsonl", "json", "csv", "parquet", "text", "aif", "dot", "mermaid", "html"),
 }
 RESUMABLE = ("jsonl", "json", "csv", "parquet")
 """Formats whose records name their document, so that a run can read back what it wrote."""
-Content = str | list[str] | InputError
-
-
-# --------------------------------------------------------------------------- sources
-def iter_sources(
-    inputs: Iterable[str | Path] = (),
-    *,
-    input_format: str = "auto",
-    text_field: str = "text",
-    units_field: str = "units",
-    id_field: str = "id",
-    pattern: str = "*.txt",
-    dataset: str | None = None,
-    split: str = "train",
-    max_chars: int = DEFAULT_MAX_CHARS,
-    stdin: BinaryIO | None = None,
-) -> Iterator[tuple[str, Content]]:
-    """Yield ``(doc_id, text_or_units_or_error)`` lazily, one document at a time.
-
-    Ids are stable, so a resumed run finds the same ones: a named file or glob match is the
-    path as given; a file found in a folder is its path relative to that folder; a JSONL line
-    or CSV row takes its ``id_field`` or else ``<file>:<line>`` / ``<file>:<row>``; a dataset
-    row takes ``id_field`` or else ``<split>:<index>``; text on standard input is ``stdin``.
-    A document that cannot be read is yielded with the :class:`InputError` saying why.
-
-    Args:
-        inputs: Files, folders (searched recursively for ``pattern``, hidden names skipped),
-            glob patterns (``**`` allowed) and ``"-"`` for standard input.
-        input_format: ``"text"`` (a file is a document), ``"jsonl"``, ``"csv"``, or
-            ``"auto"``: by extension (``.jsonl``/``.ndjson``, ``.csv``/``.tsv``, else text).
-        text_field: The JSONL field, CSV column or dataset column holding the text.
-        units_field: The field holding pre-segmented units (preferred when present; a JSON
-            array of strings in CSV).
-        id_field: The field holding the document id.
-        pattern: File-name pattern for folders.
-        dataset: A ``datasets`` dataset: a folder written by ``save_to_disk`` or a hub name.
-        split: The dataset split.
-        max_chars: Longer documents are refused (E005) without being read whole.
-        stdin: Binary stream for ``"-"`` (default: ``sys.stdin.buffer``).
-
-    Raises:
-        InputError: E008 for an unknown ``input_format``; E009 if ``dataset`` cannot be loaded.
-
-    Examples:
-        >>> next(iter_sources(["-"], stdin=io.BytesIO(b"Cars pollute.")))
-        ('stdin', 'Cars pollute.')
-    """
-    if input_format not in INPUT_FORMATS:
-        raise InputError("E008", what="input format", value=input_format,
-                         options=", ".join(INPUT_FORMATS))
-    fields = (text_field, units_field, id_field, max_chars)
-    for item in inputs:
-        name = str(item)
-        path = Path(name)
-        if name == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            fmt = "text" if input_format == "auto" else input_format
-            yield from _read_stream(stream, "stdin", "<stdin>", fmt, fields)
-        elif path.is_dir():
-            yield from _walk(path, "", input_format, pattern, fields)
-        elif not path.exists() and any(c in name for c in "*?["):
-            matches = sorted(glob.glob(name, recursive=True))
-            if not matches:
-                yield name, InputError("E009", path=name, detail="no file matches the pattern")
-            for match in matches:
-                if Path(match).is_dir():
-                    yield from _walk(Path(match), "", input_format, pattern, fields)
-                else:
-                    yield from _read_file(Path(match), _as_id(match), input_format, fields)
-        else:
-            yield from _read_file(path, _as_id(name), input_format, fields)
-    if dataset is not None:
-        yield from _read_dataset(dataset, split, fields)
-
-
-def _as_id(name: str) -> str:
-    return Path(os.path.normpath(name)).as_posix()
-
-
-def _walk(root: Path, prefix: str, input_format: str, pattern: str, fields) -> Iterator:
-    # os.scandir per folder, sorted, so that ids come in a stable order without listing the
-    # whole tree first.
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError as exc:
-        yield prefix or _as_id(str(root)), InputError("E009", path=root, detail=str(exc))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        rel = f"{prefix}{entry.name}"
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path), rel + "/", input_format, pattern, fields)
-        elif fnmatch(entry.name, pattern):
-            yield from _read_file(Path(entry.path), rel, input_format, fields)
-
-
-def _read_file(path: Path, doc_id: str, input_format: str, fields) -> Iterator:
-    fmt = input_format
-    if fmt == "auto":
-        suffix = path.suffix.lower()
-        fmt = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv"}.get(
-            suffix, "text")
-    max_chars = fields[3]
-    try:
-        # A UTF-8 character takes at most 4 bytes: a bigger file cannot fit, so it is
-        # refused without being read into memory.
-        size = path.stat().st_size
-        if fmt == "text" and size > 4 * max_chars:
-            yield doc_id, InputError("E005", path=path, size=f"at least {size // 4}",
-                                     limit=max_chars)
-            return
-        with open(path, "rb") as stream:
-            yield from _read_stream(stream, doc_id, str(path), fmt, fields)
-    except OSError as exc:
-        yield doc_id, InputError("E009", path=path, detail=exc.strerror or str(exc))
-
-
-def _read_stream(stream: BinaryIO, doc_id: str, source: str, fmt: str, fields) -> Iterator:
-    from argmine.units import check_text
-
-    max_chars = fields[3]
-    if fmt == "text":
-        data = stream.read(4 * max_chars + 1)
-        try:
-            if len(data) > 4 * max_chars:  # more bytes than max_chars characters can take
-                raise InputError("E005", path=source, size=f"at least {len(data) // 4}",
-                                 limit=max_chars)
-            yield doc_id, check_text(data, source=source, max_chars=max_chars)
-        except InputError as exc:
-            yield doc_id, exc
-    elif fmt == "jsonl":
-        yield from _read_jsonl(stream, doc_id, source, fields)
-    else:
-        delimiter = "\t" if source.lower().endswith(".tsv") else ","
-        yield from _read_csv(stream, doc_id, source, delimiter, fields)
-
-
-def _read_jsonl(stream: BinaryIO, file_id: str, source: str, fields) -> Iterator:
-    max_chars = fields[3]
-    limit = 4 * max_chars + 4096  # bytes; JSON escapes aside, a longer line is too long
-    lineno = 0
-    while line := stream.readline(limit):
-        lineno += 1
-        default_id = f"{file_id}:{lineno}"
-        if len(line) >= limit and not line.endswith(b"\n"):
-            while (rest := stream.readline(limit)) and not rest.endswith(b"\n"):
-                pass  # skip the rest of the over-long line without holding it
-            yield default_id, InputError("E005", path=source, line=lineno,
-                                         size=f"at least {limit // 4}", limit=max_chars)
-            continue
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line.decode("utf-8-sig" if lineno == 1 else "utf-8"))
-        except UnicodeDecodeError as exc:
-            yield default_id, InputError("E003", path=source, line=lineno, detail=str(exc))
-            continue
-        except ValueError as exc:
-            yield default_id, InputError("E010", path=source, line=lineno, detail=str(exc))
-            continue
-        if not isinstance(obj, dict):
-            yield default_id, InputError("E010", path=source, line=lineno,
-                                         detail="expected a JSON object")
-            continue
-        yield _record(obj, default_id, f"{source}:{lineno}", fields, json_units=False)
-
-
-def _read_csv(stream: BinaryIO, file_id: str, source: str, delimiter: str, fields) -> Iterator:
-    text_field, units_field, _id_field, max_chars = fields
-    csv.field_size_limit(max(csv.field_size_limit(), 4 * max_chars + 4096))
-    # surrogateescape keeps one badly encoded row from stopping the file: that row alone
-    # fails (E003) when its text is checked.
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape",
-                            newline="")
-    reader = csv.DictReader(text, delimiter=delimiter)
-    columns = reader.fieldnames or []
-    if text_field not in columns and units_field not in columns:
-        yield file_id, InputError("E011", path=source, what="CSV file",
-                                  detail=f"no column {text_field!r} or {units_field!r} "
-                                  f"(columns: {', '.join(columns) or 'none'})")
-        return
-    row = 0
-    while True:
-        row += 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield f"{file_id}:{row}", InputError("E011", path=source, line=reader.line_num,
-                                                 what="CSV row", detail=str(exc))
-            continue
-        yield _record(record, f"{file_id}:{row}", f"{source}:{reader.line_num}", fields,
-                      json_units=True)
-
-
-def _read_dataset(name: str, split: str, fields) -> Iterator:
-    import datasets
-
-    try:
-        if Path(name).is_dir():
-            data = datasets.load_from_disk(name)
-            if isinstance(data, datasets.DatasetDict):
-                if split not in data:
-                    raise InputError("E008", what="split", value=split,
-                                     options=", ".join(data))
-                data = data[split]
-        else:
-            data = datasets.load_dataset(name, split=split, streaming=True)
-    except ArgmineError:
-        raise
-    except Exception as exc:
-        raise InputError("E009", path=name, detail=str(exc)) from None
-    for index, row in enumerate(data):
-        yield _record(row, f"{split}:{index}", f"{name}[{split}][{index}]", fields,
-                      json_units=False)
-
-
-def _record(obj: dict, default_id: str, where: str, fields, *, json_units: bool):
-    from argmine.units import check_text, units_from_strings
-
-    text_field, units_field, id_field, max_chars = fields
-    value = obj.get(id_field)
-    doc_id = default_id if value in (None, "") else str(value)
-    try:
-        units = obj.get(units_field)
-        if units not in (None, ""):
-            if json_units and isinstance(units, str):
-                try:
-                    units = json.loads(units)
-                except ValueError as exc:
-                    raise InputError("E007", index=0, value=str(exc)) from None
-            if not isinstance(units, list):
-                raise InputError("E007", index=0, value=units)
-            text, _ = units_from_strings(units)  # validates every item (E007)
-            check_text(text, max_chars=max_chars)
-            return doc_id, units
-        if text_field not in obj:
-            return doc_id, InputError("E010", path=where, detail=f"no {text_field!r} or "
-                                      f"{units_field!r} field")
-        text = obj[text_field]
-        if isinstance(text, str):
-            text.encode("utf-8")  # a lone surrogate means the source was not UTF-8
-        return doc_id, check_text(text, max_chars=max_chars)
-    except UnicodeEncodeError as exc:
-        return doc_id, InputError("E003", path=where, detail=str(exc))
-    except InputError as exc:
-        return doc_id, InputError(exc.code, path=where, **exc.details)
 
 
 # --------------------------------------------------------------------------- records
@@ -323,14 +73,6 @@ def _tree_rows(doc) -> list[dict[str, Any]]:
     tree_of = {i: t for t, tree in enumerate(data["trees"]) for i in tree["units"]}
     return [{"doc": doc.id, **unit, "score": None if unit["score"] is None else round(
         unit["score"], 4), "tree": tree_of.get(unit["index"])} for unit in data["units"]]
-
-
-def _columns(task: str) -> list[str]:
-    if task == "label":
-        return ["doc", "index", "start", "end", "text", "label", "score",
-                *(f"p_{label.value}" for label in LABELS)]
-    return ["doc", "index", "start", "end", "text", "label", "role", "parent", "relation",
-            "score", "tree"]
 
 
 def _render(doc, task: str, fmt: str) -> str:
@@ -468,43 +210,6 @@ def _results(miner, spec, task: str, fmt: str, chunks: Iterator[_Chunk], workers
 
 
 # --------------------------------------------------------------------------- bookkeeping
-class _IdSet:
-    """A set of document ids at 16 bytes an id (a 128-bit hash in a sorted array).
-
-    A resumed run over millions of documents must know which ones are done; Python strings
-    in a set would cost about ten times as much.
-    """
-
-    _BUFFER = 32768
-
-    def __init__(self) -> None:
-        import numpy as np
-
-        self._np = np
-        self._sorted = np.empty(0, dtype="S16")
-        self._recent: set[bytes] = set()
-
-    @staticmethod
-    def _key(doc_id: str) -> bytes:
-        return hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-    def add(self, doc_id: str) -> None:
-        self._recent.add(self._key(doc_id))
-        if len(self._recent) >= self._BUFFER:
-            merged = self._np.concatenate([self._sorted, self._np.array(list(self._recent),
-                                                                        dtype="S16")])
-            self._sorted = self._np.unique(merged)
-            self._recent.clear()
-
-    def __contains__(self, doc_id: str) -> bool:
-        key = self._key(doc_id)
-        if key in self._recent:
-            return True
-        probe = self._np.array([key], dtype="S16")  # compare as arrays: both null-padded
-        i = int(self._np.searchsorted(self._sorted, probe[0]))
-        return i < len(self._sorted) and bool(self._sorted[i : i + 1] == probe)
-
-
 @dataclass
 class _Chunk:
     todo: list[tuple[str, Any]]
@@ -545,184 +250,6 @@ def _chunks(sources: Iterable, size: int, done: _IdSet, max_chars: int) -> Itera
             chunk = _Chunk([], [])
     if chunk.todo or chunk.failed or chunk.skipped:
         yield chunk
-
-
-def _sibling(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
-
-
-def _cut_partial_line(path: Path) -> None:
-    """Truncate ``path`` after its last newline (a write cut short by a kill)."""
-    if not path.exists():
-        return
-    with open(path, "rb+") as f:
-        end = pos = f.seek(0, os.SEEK_END)
-        while pos > 0:
-            step = min(1 << 16, pos)
-            pos -= step
-            f.seek(pos)
-            cut = f.read(step).rfind(b"\n")
-            if cut >= 0:
-                if pos + cut + 1 < end:
-                    f.truncate(pos + cut + 1)
-                return
-        f.truncate(0)
-
-
-class _Output:
-    """The files of one run and their commit discipline (see the module docstring)."""
-
-    def __init__(self, output: Path | None, fmt: str, task: str, errors_path: Path | None,
-                 resume: bool) -> None:
-        self.fmt, self.task, self.path, self.errors_path = fmt, task, output, errors_path
-        self.done, self.previously_failed = _IdSet(), 0
-        self.data = self.checkpoint = None
-        if output is not None:
-            self.data_path = _sibling(output, ".partial") if fmt == "parquet" else output
-            self.checkpoint_path = _sibling(output, ".checkpoint")
-            if resume:
-                self._recover()
-            self.data = open(self.data_path, "ab")
-            self.checkpoint = open(self.checkpoint_path, "ab")
-        if fmt == "csv" and (self.data is None or self.data.tell() == 0):
-            self.write(",".join(_columns(task)) + "\n")
-        self.errors = None if errors_path is None else open(errors_path, "ab")
-        self.commit()
-
-    def _recover(self) -> None:
-        commits = []
-        if self.checkpoint_path.exists():
-            for line in self.checkpoint_path.read_bytes().splitlines():
-                try:
-                    commits.append(json.loads(line))
-                except ValueError:  # the last line, cut short by a kill
-                    pass
-            if commits and commits[-1].get("finalised"):  # killed while finishing Parquet
-                tmp = _sibling(self.path, ".tmp")
-                if tmp.exists():
-                    os.replace(tmp, self.path)
-                self.data_path.unlink(missing_ok=True)
-                commits = []
-            sizes = commits[-1] if commits else {"output": 0, "errors": 0}
-            for path, size in ((self.data_path, sizes["output"]),
-                               (self.errors_path, sizes["errors"])):
-                if path is not None and path.exists() and path.stat().st_size > size:
-                    os.truncate(path, size)
-            # The files now end at a commit; a fresh log starts from them.
-            self.checkpoint_path.unlink()
-        else:  # a finished run: only a torn last line could be incomplete
-            _cut_partial_line(self.data_path)
-            if self.errors_path is not None:
-                _cut_partial_line(self.errors_path)
-        last = None
-        for doc_id in self._written_ids():
-            if doc_id != last:  # a document's records are consecutive
-                self.done.add(doc_id)
-                last = doc_id
-        if self.errors_path is not None and self.errors_path.exists():
-            with open(self.errors_path, "rb") as f:
-                for line in f:
-                    self.done.add(str(json.loads(line)["id"]))
-                    self.previously_failed += 1
-
-    def _written_ids(self) -> Iterator[str]:
-        if self.fmt == "parquet" and self.path.exists():
-            import pyarrow.parquet as pq
-
-            for batch in pq.ParquetFile(self.path).iter_batches(columns=["doc"]):
-                yield from batch.column(0).to_pylist()
-        if not self.data_path.exists():
-            return
-        with open(self.data_path, "rb") as f:
-            if self.fmt == "csv":
-                for row in csv.DictReader(io.TextIOWrapper(f, encoding="utf-8", newline="")):
-                    yield row["doc"]
-                return
-            for number, line in enumerate(f, 1):
-                try:
-                    yield str(json.loads(line)["doc"])
-                except (ValueError, KeyError, TypeError):
-                    raise InputError("E011", path=self.data_path, line=number,
-                                     what=f"{self.fmt} record written by argmine",
-                                     detail="resume needs the file this run wrote") from None
-
-    def write(self, block: str) -> None:
-        if self.data is None:
-            sys.stdout.write(block)
-        else:
-            self.data.write(block.encode("utf-8"))
-
-    def error(self, record: dict[str, Any]) -> None:
-        if self.errors is not None:
-            self.errors.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
-
-    def commit(self) -> None:
-        """Make everything written so far durable, then log the sizes that are."""
-        for f in (self.data, self.errors):
-            if f is not None:
-                f.flush()
-                os.fsync(f.fileno())
-        if self.data is None:
-            sys.stdout.flush()
-            return
-        sizes = {"output": self.data.tell(), "errors": self.errors.tell() if self.errors else 0}
-        self._log(sizes)
-
-    def _log(self, entry: dict[str, Any]) -> None:
-        self.checkpoint.write((json.dumps(entry) + "\n").encode())
-        self.checkpoint.flush()
-        os.fsync(self.checkpoint.fileno())
-
-    def close(self, complete: bool) -> None:
-        """Close the files; a complete run also finalises Parquet and drops the checkpoint."""
-        if complete:
-            self.commit()
-        for f in (self.data, self.errors):
-            if f is not None:
-                f.close()
-        if complete and self.path is not None:
-            if self.fmt == "parquet":
-                self._finish_parquet()
-            self.checkpoint.close()
-            self.checkpoint_path.unlink()
-        elif self.checkpoint is not None:
-            self.checkpoint.close()
-        if complete and self.errors_path is not None and self.errors_path.stat().st_size == 0:
-            self.errors_path.unlink()
-
-    def _finish_parquet(self, rows_per_group: int = 16384) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if self.path.exists() and self.data_path.stat().st_size == 0:
-            self.data_path.unlink()  # nothing new: the finished file stays as it is
-            return
-        types = {"doc": pa.string(), "text": pa.string(), "label": pa.string(),
-                 "role": pa.string(), "relation": pa.string()}
-        schema = pa.schema([(c, types.get(c, pa.int64() if c in (
-            "index", "start", "end", "parent", "tree") else pa.float64()))
-            for c in _columns(self.task)])
-        tmp = _sibling(self.path, ".tmp")
-        with pq.ParquetWriter(tmp, schema) as writer:
-            if self.path.exists():  # resuming a finished file: copy its row groups first
-                for batch in pq.ParquetFile(self.path).iter_batches(rows_per_group):
-                    writer.write_table(pa.Table.from_batches([batch]).cast(schema))
-            rows: list[dict[str, Any]] = []
-            with open(self.data_path, "rb") as spool:
-                for line in spool:
-                    rows.append(json.loads(line))
-                    if len(rows) == rows_per_group:
-                        writer.write_table(pa.Table.from_pylist(rows, schema))
-                        rows = []
-            if rows:
-                writer.write_table(pa.Table.from_pylist(rows, schema))
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        # Logged before the rename: a run killed between the two finds a complete .tmp to
-        # move into place on resume, and never copies the spool into the file twice.
-        self._log({"finalised": True})
-        os.replace(tmp, self.path)
-        self.data_path.unlink()
 
 
 # --------------------------------------------------------------------------- the run

@@ -101,7 +101,7 @@ def test_cli_segment_table_spans_slice_back(capsys, text_file: Path):
     assert len(lines) == 4
     for i, line in enumerate(lines):
         doc, index, start, end, paragraph, text = SEGMENT_LINE.match(line).groups()
-        assert doc == "cars"
+        assert doc == text_file.as_posix()  # the path as given, as label and tree name it
         assert int(index) == i
         assert TEXT[int(start) : int(end)] == text
     assert [SEGMENT_LINE.match(x).group(5) for x in lines] == ["0", "0", "0", "1"]
@@ -143,7 +143,22 @@ def test_cli_segment_several_files(capsys, text_file: Path, tmp_path: Path):
     other.write_text("One. Two.", encoding="utf-8")
     status, out, _ = _run(capsys, "segment", "--format", "jsonl", text_file, other)
     assert status == 0
-    assert [r["doc"] for r in _jsonl(out)] == ["cars"] * 4 + ["other"] * 2
+    assert [r["doc"] for r in _jsonl(out)] == [text_file.as_posix()] * 4 + [other.as_posix()] * 2
+
+
+def test_cli_segment_folder_ids_match_label(capsys, tmp_path: Path, tiny_baseline_dir):
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("One. Two.", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("Three.", encoding="utf-8")
+    (folder / "skip.md").write_text("Not a text file.", encoding="utf-8")
+    status, out, _ = _run(capsys, "segment", "--format", "jsonl", folder)
+    assert status == 0
+    segmented = [r["doc"] for r in _jsonl(out)]
+    assert segmented == ["a.txt", "a.txt", "sub/b.txt"]
+    status, out, _ = _run(capsys, "label", "--model", tiny_baseline_dir, folder)
+    assert status == 0
+    assert [r["doc"] for r in _jsonl(out)] == segmented
 
 
 def test_cli_segment_max_chars(capsys, text_file: Path):
@@ -394,7 +409,7 @@ def test_cli_bad_input_file(capsys, tmp_path, tiny_baseline_dir, command, kind, 
 def test_cli_bad_file_after_good_one_still_fails(capsys, text_file: Path, tmp_path: Path):
     status, out, err = _run(capsys, "segment", text_file, _bad_input("binary", tmp_path))
     assert status == 1
-    assert "cars" in out  # the good file was processed first
+    assert text_file.as_posix() in out  # the good file was processed first
     assert "E004" in err
 
 

@@ -2,9 +2,10 @@
 
 import json
 
+from conftest import REPO_ROOT
+
 from argmine.schema import labels_from_links
 from argmine.units import segment
-from conftest import REPO_ROOT
 
 GOLD = REPO_ROOT / "seeds" / "track-ii-talks.gold.json"
 

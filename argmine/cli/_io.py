@@ -1,77 +1,23 @@
 """Shared input and output handling of the commands that read documents.
 
-``segment`` reads its few files with :func:`read_inputs`; ``label`` and ``tree`` are batch
-jobs: :func:`add_batch_arguments` gives them every input, output and resume option, and
+:func:`add_source_arguments` gives ``segment``, ``label`` and ``tree`` the same inputs (read by
+:func:`argmine.sources.iter_sources`, so a document has the same id in each); ``label`` and
+``tree`` are batch jobs: :func:`add_batch_arguments` adds every output and resume option, and
 :func:`run_batch_command` runs :func:`argmine.batch.run_batch` with them.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
-import json
-import os
 import sys
-from collections.abc import Iterable, Iterator
-from fnmatch import fnmatch
 from pathlib import Path
 
-from argmine.errors import ArgmineError, InputError
-
-DEFAULT_MAX_CHARS = 1_000_000
-
-
-def add_input_arguments(parser) -> None:
-    """Add FILE... and --input-format / --max-chars to a sub-command."""
-    parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="text files to read ('-' for standard input)")
-    parser.add_argument("--input-format", choices=("text", "jsonl"), default="text",
-                        help="'text': each file is one document; 'jsonl': each line is "
-                        '{"id": ..., "text": ...} or {"id": ..., "units": [...]}')
-    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
-                        help="refuse documents longer than this (default %(default)s)")
+from argmine.errors import ArgmineError
+from argmine.sources import DEFAULT_MAX_CHARS, INPUT_FORMATS
 
 
-def read_inputs(files, input_format: str, max_chars: int) -> Iterator[tuple[str, object]]:
-    """Yield ``(doc_id, text_or_units)`` from files or JSONL; errors name file and line."""
-    from argmine.units import check_text
-
-    for name in files:
-        if name == "-":
-            data = sys.stdin.buffer.read()
-            source = "<stdin>"
-        else:
-            path = Path(name)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise InputError("E009", path=name, detail=exc.strerror or str(exc)) from None
-            source = name
-        if input_format == "text":
-            yield (Path(source).stem if name != "-" else "stdin"), check_text(
-                data, source=source, max_chars=max_chars
-            )
-            continue
-        text = check_text(data, source=source, max_chars=max_chars * 1000)
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                doc_id = str(obj.get("id", f"{Path(source).stem}:{lineno}"))
-                content = obj["units"] if "units" in obj else obj["text"]
-            except (json.JSONDecodeError, KeyError, AttributeError) as exc:
-                raise InputError("E010", path=source, line=lineno, detail=str(exc)) from None
-            if isinstance(content, str):
-                content = check_text(content, source=f"{source}:{lineno}", max_chars=max_chars)
-            yield doc_id, content
-
-
-# --------------------------------------------------------------------------- batch commands
-def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
-    """Add the inputs, outputs, resume and performance options of ``label``/``tree``."""
-    from argmine.batch import FORMATS, INPUT_FORMATS
-
+def add_source_arguments(parser: argparse.ArgumentParser, *, dataset: bool = True) -> None:
+    """Add INPUT... and the input options (``--input-format``, fields, ``--glob``, ...)."""
     parser.add_argument("inputs", nargs="*", metavar="INPUT",
                         help="text files, folders (searched for --glob), glob patterns, JSONL "
                         "or CSV files; '-' or nothing (when piped) reads standard input")
@@ -91,12 +37,49 @@ def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
                         " without it: <file>:<line>, <file>:<row> or <split>:<index>)")
     source.add_argument("--glob", default="*.txt", metavar="PATTERN",
                         help="file names to take from folders (default %(default)s)")
-    source.add_argument("--dataset", metavar="NAME_OR_PATH",
-                        help="a Hugging Face datasets dataset: a save_to_disk folder or a "
-                        "hub name (streamed)")
-    source.add_argument("--split", default="train", help="dataset split (default %(default)s)")
+    if dataset:
+        source.add_argument("--dataset", metavar="NAME_OR_PATH",
+                            help="a Hugging Face datasets dataset: a save_to_disk folder or a "
+                            "hub name (streamed)")
+        source.add_argument("--split", default="train",
+                            help="dataset split (default %(default)s)")
     source.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, metavar="N",
                         help="documents longer than this fail with E005 (default %(default)s)")
+
+
+def source_inputs(args: argparse.Namespace, name: str) -> list[str] | None:
+    """The INPUTs of a command, ``["-"]`` when none are given but text is piped in.
+
+    Returns ``None`` (after saying why) when there is nothing to read.
+    """
+    inputs = list(args.inputs)
+    if not inputs and getattr(args, "dataset", None) is None:
+        if sys.stdin.isatty():
+            what = "files, folders or globs, --dataset," if hasattr(args, "dataset") else (
+                "files, folders or globs,")
+            print(f"{name}: error: give INPUT {what} or pipe text into standard input",
+                  file=sys.stderr)
+            return None
+        inputs = ["-"]
+    return inputs
+
+
+def sources_from_args(args: argparse.Namespace, inputs: list[str]):
+    """:func:`argmine.sources.iter_sources` with the options of :func:`add_source_arguments`."""
+    from argmine.sources import iter_sources
+
+    return iter_sources(inputs, input_format=args.input_format, text_field=args.text_field,
+                        units_field=args.units_field, id_field=args.id_field,
+                        pattern=args.glob, dataset=getattr(args, "dataset", None),
+                        split=getattr(args, "split", "train"), max_chars=args.max_chars)
+
+
+# --------------------------------------------------------------------------- batch commands
+def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
+    """Add the inputs, outputs, resume and performance options of ``label``/``tree``."""
+    from argmine.batch import FORMATS
+
+    add_source_arguments(parser)
     out = parser.add_argument_group("outputs")
     out.add_argument("-o", "--output", metavar="PATH",
                      help="file to write (default: standard output)")
@@ -128,19 +111,16 @@ def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
 
 def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int:
     """Run ``label``/``tree`` as a batch job; returns the exit status (0, 1, or 2)."""
-    from argmine.batch import check_options, iter_sources, run_batch
+    from argmine.batch import check_options, run_batch
+    from argmine.sources import count_documents
 
     name = f"argmine {task}"
     if args.format is None:
         suffix = Path(args.output or "").suffix.lower()
         args.format = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(suffix, "jsonl")
-    inputs = list(args.inputs)
-    if not inputs and args.dataset is None:
-        if sys.stdin.isatty():
-            print(f"{name}: error: give INPUT files, folders or globs, --dataset, or pipe "
-                  "text into standard input", file=sys.stderr)
-            return 2
-        inputs = ["-"]
+    inputs = source_inputs(args, name)
+    if inputs is None:
+        return 2
     try:
         check_options(task=task, fmt=args.format, output=args.output, resume=args.resume,
                       force=args.force, errors_path=args.errors, workers=args.workers,
@@ -160,10 +140,7 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
             print(f"{name}: error: [{record['code']}] {record['source']}: {record['error']}",
                   file=sys.stderr)
 
-    sources = iter_sources(inputs, input_format=args.input_format, text_field=args.text_field,
-                           units_field=args.units_field, id_field=args.id_field,
-                           pattern=args.glob, dataset=args.dataset, split=args.split,
-                           max_chars=args.max_chars)
+    sources = sources_from_args(args, inputs)
     summary = run_batch(args.model, sources, task=task, output=args.output, fmt=args.format,
                         resume=args.resume, force=args.force, errors_path=args.errors,
                         max_chars=args.max_chars, batch_docs=args.batch_docs,
@@ -178,56 +155,4 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
     if failed and not printed:
         print(f"{name}: {failed} documents failed; see {summary.errors}", file=sys.stderr)
     return summary.exit_status
-
-
-def count_documents(inputs: Iterable[str | Path] = (), *, input_format: str = "auto",
-                    pattern: str = "*.txt", dataset: str | None = None,
-                    split: str = "train") -> int | None:
-    """Estimate how many documents :func:`iter_sources` will yield (for a progress ETA).
-
-    Counts files and lines without parsing them (blank lines count too); returns ``None``
-    when it cannot know (standard input, a streamed hub dataset).
-
-    Examples:
-        >>> count_documents(["-"]) is None
-        True
-    """
-    total = 0
-    for item in inputs:
-        name = str(item)
-        if name == "-":
-            return None
-        path = Path(name)
-        if path.is_dir():
-            files = []
-            for folder, subs, names in os.walk(path):
-                subs[:] = [d for d in subs if not d.startswith(".")]  # as iter_sources does
-                files += [Path(folder, f) for f in names
-                          if fnmatch(f, pattern) and not f.startswith(".")]
-        else:
-            files = [Path(m) for m in sorted(glob.glob(name, recursive=True))] or [path]
-        for file in files:
-            suffix = file.suffix.lower()
-            fmt = input_format if input_format != "auto" else (
-                "jsonl" if suffix in (".jsonl", ".ndjson") else
-                "csv" if suffix in (".csv", ".tsv") else "text")
-            if fmt == "text":
-                total += 1
-                continue
-            try:
-                with open(file, "rb") as stream:
-                    lines = sum(block.count(b"\n") for block in iter(
-                        lambda s=stream: s.read(1 << 20), b""))
-            except OSError:
-                lines = 1
-            total += max(lines - (fmt == "csv"), 1)
-    if dataset is not None:
-        if not Path(dataset).is_dir():
-            return None
-        import datasets
-
-        data = datasets.load_from_disk(dataset)
-        total += len(data[split] if isinstance(data, datasets.DatasetDict) else data)
-    return total
-
 

@@ -1,4 +1,4 @@
-"""``argmine segment FILE...``: print the sentences of a text with their character spans."""
+"""``argmine segment INPUT...``: print the sentences of texts with their character spans."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import json
 
 def register(sub) -> None:
     """Add the sub-command."""
-    from argmine.cli._io import add_input_arguments
+    from argmine.cli._io import add_source_arguments
 
     parser = sub.add_parser(
         "segment", help="split texts into sentences with character spans",
-        description="Split each text into units (sentences) and print them with their exact "
-        "character spans and paragraph index. Pre-segmented JSONL input is passed through.",
+        description="Split each document into units (sentences) and print them with their "
+        "exact character spans and paragraph index. Inputs are read as by 'label' and 'tree', "
+        "so documents get the same ids; pre-segmented units (JSONL or CSV) pass through. The "
+        "first document that cannot be read stops the command (exit status 1).",
     )
-    add_input_arguments(parser)
+    add_source_arguments(parser, dataset=False)
     parser.add_argument("--format", choices=("table", "jsonl"), default="table",
                         help="output format (default %(default)s)")
     parser.set_defaults(handler=run)
@@ -22,10 +24,15 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Run the sub-command."""
-    from argmine.cli._io import read_inputs
+    from argmine.cli._io import source_inputs, sources_from_args
     from argmine.units import to_units
 
-    for doc_id, content in read_inputs(args.files, args.input_format, args.max_chars):
+    inputs = source_inputs(args, "argmine segment")
+    if inputs is None:
+        return 2
+    for doc_id, content in sources_from_args(args, inputs):
+        if isinstance(content, BaseException):
+            raise content
         _text, units = to_units(content)
         for unit in units:
             if args.format == "jsonl":

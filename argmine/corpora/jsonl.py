@@ -27,7 +27,7 @@ from argmine.units import paragraph_index, paragraph_spans
 
 
 def read_jsonl(path: str | Path, *, split: str | None = None) -> list[Document]:
-    """Read a ``.jsonl`` corpus (one document per line), a ``.json`` document, or a folder.
+    r"""Read a ``.jsonl`` corpus (one document per line), a ``.json`` document, or a folder.
 
     Args:
         path: A ``.jsonl``/``.json`` file or a folder of them.
@@ -40,7 +40,7 @@ def read_jsonl(path: str | Path, *, split: str | None = None) -> list[Document]:
         >>> import tempfile, pathlib
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     p = pathlib.Path(tmp) / "c.jsonl"
-        ...     _ = p.write_text('{"id": "a", "units": [{"text": "Act.", "label": "claim"}]}\\n')
+        ...     _ = p.write_text('{"id": "a", "units": [{"text": "Act.", "label": "claim"}]}\n')
         ...     [u.label.value for u in read_jsonl(p)[0].units]
         ['claim']
     """
