@@ -3,8 +3,10 @@
 # Two stages, as measured in the model card:
 #   1. the four corpora other than the microtexts (their train splits only; web-discourse has
 #      no split), sentence level, mixed by weight, top 2 encoder layers fine-tuned;
-#   2. starting from stage 1, all 112 microtexts (gold units) mixed with the same corpora,
-#      top 4 layers fine-tuned.
+#   2. starting from stage 1, all 112 microtexts (gold units) mixed with the same corpora
+#      except CDCP, top 4 layers fine-tuned. CDCP is left out of stage 2 because 56% of its
+#      propositions are unlinked and count as `none`: with it, the model called most
+#      sentences of an op-ed `none`.
 # Test splits (aae2@test, cdcp@test, abstrct@test) are never seen, so benchmarks stay honest.
 # Usage: sh models/train-default.sh [OUTPUT]   (default models/default; work files in runs/)
 set -eu
@@ -21,6 +23,7 @@ if [ ! -f "$WORK/stage1/config.json" ]; then
     --checkpoint-dir "$WORK/stage1-ckpt" --resume --output "$WORK/stage1" --force
 fi
 # shellcheck disable=SC2086
-$ARGMINE train --init "$WORK/stage1" --corpus microtexts $OTHERS $WEIGHTS --weight microtexts=20 \
+$ARGMINE train --init "$WORK/stage1" --corpus microtexts --corpus aae2@train \
+  --corpus abstrct@train --corpus web-discourse $WEIGHTS --weight microtexts=20 \
   --units-per-epoch 850 --epochs 12 --trainable-layers 4 --batch-units 16 --seed 0 --quiet \
-  --checkpoint-dir "$WORK/stage2-ckpt" --resume --output "$OUT" --force
+  --checkpoint-dir "$WORK/stage2b-ckpt" --resume --output "$OUT" --force

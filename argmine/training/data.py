@@ -8,10 +8,10 @@ from pathlib import Path
 from argmine.document import Document
 from argmine.errors import InputError
 
-# Corpora whose gold units are whole texts cut into clause-size EDUs that the task itself
-# provides (the microtext protocol evaluates on gold units); every other corpus is seen at
-# sentence level, as argmine sees a user's text.
-UNIT_LEVEL = frozenset({"microtexts"})
+# Corpora whose gold units are the units to label: the microtexts (clause-size EDUs the task
+# itself provides, and the microtext protocol evaluates on them) and user corpora in argmine's
+# JSONL schema. Every other corpus is seen at sentence level, as argmine sees a user's text.
+UNIT_LEVEL = frozenset({"microtexts", "jsonl"})
 
 
 @dataclass(frozen=True)
