@@ -23,6 +23,26 @@ def _corpora_root() -> Path:
     return Path(env) if env else REPO_ROOT.parent / "shared" / "corpora"
 
 
+def corpus_folder(root: Path, name: str) -> Path:
+    """One corpus folder under ``root``; skips when absent, except under CI=true."""
+    folder = root / name
+    if not folder.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the corpus is missing at {folder}")
+        pytest.skip(f"corpora not found at {folder}")
+    return folder
+
+
+def by_id(docs) -> dict:
+    """Documents keyed by id."""
+    return {doc.id: doc for doc in docs}
+
+
+def link_ids(doc) -> set:
+    """A document's relations as (source unit id, target unit id, kind)."""
+    return {(doc.units[r.source].id, doc.units[r.target].id, r.kind) for r in doc.relations}
+
+
 @pytest.fixture(scope="session")
 def corpora_root() -> Path:
     """The folder with the shared corpora; skips when absent, except under CI=true."""

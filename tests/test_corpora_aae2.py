@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import by_id, corpus_folder, link_ids
 
 from argmine.corpora import corpus_stats, read_corpus
 from argmine.corpora.aae2 import read_aae2, read_split
@@ -34,16 +34,12 @@ def _read(folder: Path, **options) -> list[Document]:
     return read_aae2(folder, split_file=folder / "split.csv", **options)
 
 
-def _by_id(docs: list[Document]) -> dict[str, Document]:
-    return {doc.id: doc for doc in docs}
 
 
-def _links(doc: Document) -> set[tuple[str, str, RelationKind]]:
-    return {(doc.units[r.source].id, doc.units[r.target].id, r.kind) for r in doc.relations}
 
 
 def test_aae2_labels_roles_and_spans(aae2_dir: Path):
-    doc = _by_id(_read(aae2_dir))["essayfx1"]
+    doc = by_id(_read(aae2_dir))["essayfx1"]
     assert [u.id for u in doc.units] == [f"T{i}" for i in range(1, 10)]
     assert [u.label.value for u in doc.units] == [C, C, P, CA, R, CA, CA, R, C]
     assert [u.role.value for u in doc.units] == [PRO, PRO, PRO, OPP, PRO, OPP, OPP, PRO, PRO]
@@ -54,8 +50,8 @@ def test_aae2_labels_roles_and_spans(aae2_dir: Path):
 
 
 def test_aae2_relations_include_against_claim_link_to_first_major_claim(aae2_dir: Path):
-    doc = _by_id(_read(aae2_dir))["essayfx1"]
-    assert _links(doc) == {
+    doc = by_id(_read(aae2_dir))["essayfx1"]
+    assert link_ids(doc) == {
         ("T3", "T2", RelationKind.SUPPORT),
         ("T4", "T2", RelationKind.ATTACK),
         ("T5", "T4", RelationKind.ATTACK),
@@ -66,7 +62,7 @@ def test_aae2_relations_include_against_claim_link_to_first_major_claim(aae2_dir
 
 
 def test_aae2_crlf_essay_isolated_for_claim_and_title(aae2_dir: Path):
-    doc = _by_id(_read(aae2_dir))["essayfx2"]
+    doc = by_id(_read(aae2_dir))["essayfx2"]
     assert "\r\n" in doc.text
     assert [(u.label.value, u.role.value) for u in doc.units] == [(C, PRO), (P, PRO), (C, PRO)]
     assert doc.units[1].text == "Practice at home fixes what was taught in class"
@@ -193,18 +189,11 @@ def test_aae2_dangling_relation_raises_e104(aae2_copy: Path):
 # The real corpus: the README's totals, exactly.
 
 
-def _corpus(root: Path, name: str) -> Path:
-    folder = root / name
-    if not folder.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the corpus is missing at {folder}")
-        pytest.skip(f"corpora not found at {folder}")
-    return folder
 
 
 @pytest.mark.corpora
 def test_aae2_real_corpus_matches_readme(corpora_root: Path):
-    folder = _corpus(corpora_root, "aae2")
+    folder = corpus_folder(corpora_root, "aae2")
     docs = read_corpus("aae2", folder)
     stats = corpus_stats("aae2", docs)
     assert stats["documents"] == 402

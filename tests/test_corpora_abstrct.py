@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import by_id, corpus_folder, link_ids
 
 from argmine.corpora import corpus_stats, read_corpus
 from argmine.corpora.abstrct import read_abstrct
-from argmine.document import Document
 from argmine.errors import CorpusFormatError, InputError
 from argmine.schema import RelationKind
 
@@ -29,16 +28,12 @@ def abstrct_copy(abstrct_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
-def _by_id(docs: list[Document]) -> dict[str, Document]:
-    return {doc.id: doc for doc in docs}
 
 
-def _links(doc: Document) -> set[tuple[str, str, RelationKind]]:
-    return {(doc.units[r.source].id, doc.units[r.target].id, r.kind) for r in doc.relations}
 
 
 def test_abstrct_labels_follow_readme_mapping(abstrct_dir: Path):
-    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_train/pmid1001"]
+    doc = by_id(read_abstrct(abstrct_dir))["neoplasm_train/pmid1001"]
     # T3 is a Claim supporting the MajorClaim: still a claim. T4 partially attacks, T7 has
     # a Support and an Attack: both counterarguments. T5 is unlinked: a premise.
     assert [u.label.value for u in doc.units] == [C, P, C, CA, P, P, CA]
@@ -49,8 +44,8 @@ def test_abstrct_labels_follow_readme_mapping(abstrct_dir: Path):
 
 
 def test_abstrct_one_parent_per_unit_and_extra_relations(abstrct_dir: Path):
-    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_train/pmid1001"]
-    assert _links(doc) == {
+    doc = by_id(read_abstrct(abstrct_dir))["neoplasm_train/pmid1001"]
+    assert link_ids(doc) == {
         ("T2", "T1", RelationKind.SUPPORT),
         ("T3", "T1", RelationKind.SUPPORT),
         ("T4", "T3", RelationKind.ATTACK),  # Partial-Attack
@@ -88,7 +83,7 @@ def test_abstrct_flat_subset_folder_names_its_split(abstrct_dir: Path, tmp_path:
 
 
 def test_abstrct_offsets_count_a_byte_order_mark(abstrct_dir: Path):
-    doc = _by_id(read_abstrct(abstrct_dir))["neoplasm_dev/pmid1002"]
+    doc = by_id(read_abstrct(abstrct_dir))["neoplasm_dev/pmid1002"]
     assert doc.text.startswith("\ufeff")
     assert (doc.units[0].start, doc.units[0].text) == (1, "Drug B did not help.")
 
@@ -158,18 +153,11 @@ def test_abstrct_cycle_raises_e109(abstrct_copy: Path):
 # The real corpus: the README's totals, exactly.
 
 
-def _corpus(root: Path, name: str) -> Path:
-    folder = root / name
-    if not folder.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the corpus is missing at {folder}")
-        pytest.skip(f"corpora not found at {folder}")
-    return folder
 
 
 @pytest.mark.corpora
 def test_abstrct_real_corpus_matches_readme(corpora_root: Path):
-    folder = _corpus(corpora_root, "abstrct")
+    folder = corpus_folder(corpora_root, "abstrct")
     docs = read_corpus("abstrct", folder)
     stats = corpus_stats("abstrct", docs)
     # The README says 500 documents, but its subsets hold 700 files (see read_abstrct).

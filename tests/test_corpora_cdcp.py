@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import by_id, corpus_folder, link_ids
 
 from argmine.corpora import corpus_stats, read_corpus
 from argmine.corpora.cdcp import read_cdcp
-from argmine.document import Document
 from argmine.errors import CorpusFormatError, InputError
 from argmine.schema import RelationKind
 
@@ -30,12 +29,8 @@ def cdcp_copy(cdcp_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
-def _by_id(docs: list[Document]) -> dict[str, Document]:
-    return {doc.id: doc for doc in docs}
 
 
-def _links(doc: Document) -> set[tuple[str, str, RelationKind]]:
-    return {(doc.units[r.source].id, doc.units[r.target].id, r.kind) for r in doc.relations}
 
 
 def _edit(path: Path, **changes: object) -> None:
@@ -45,13 +40,13 @@ def _edit(path: Path, **changes: object) -> None:
 
 
 def test_cdcp_labels_chain_range_and_extra_link(cdcp_dir: Path):
-    doc = _by_id(read_cdcp(cdcp_dir))["00001"]
+    doc = by_id(read_cdcp(cdcp_dir))["00001"]
     assert [u.label.value for u in doc.units] == [C, P, P, P, N]
     assert [None if u.role is None else u.role.value for u in doc.units] == [
         "proponent", "proponent", "proponent", "proponent", None
     ]
     # [[2, 3], 1] links 2 and 3 to 1; 3's second link (evidence for 0) is set aside.
-    assert _links(doc) == {("1", "0", SUP), ("2", "1", SUP), ("3", "1", SUP)}
+    assert link_ids(doc) == {("1", "0", SUP), ("2", "1", SUP), ("3", "1", SUP)}
     assert doc.meta["extra_links"] == [[3, 0, "support"]]
     assert doc.meta["prop_types"] == ["policy", "value", "testimony", "testimony", "value"]
     for unit in doc.units:
@@ -60,10 +55,10 @@ def test_cdcp_labels_chain_range_and_extra_link(cdcp_dir: Path):
 
 
 def test_cdcp_target_reached_only_by_extra_link_is_claim(cdcp_dir: Path):
-    doc = _by_id(read_cdcp(cdcp_dir))["00002"]
+    doc = by_id(read_cdcp(cdcp_dir))["00002"]
     assert [u.label.value for u in doc.units] == [C, C, P, N]
     assert doc.units[1].role.value == "proponent"
-    assert _links(doc) == {("2", "0", SUP)}
+    assert link_ids(doc) == {("2", "0", SUP)}
     assert doc.meta["extra_links"] == [[2, 1, "support"]]
     assert doc.meta["urls"] == {"3": "http://example.org/calls"}
 
@@ -141,8 +136,8 @@ def test_cdcp_malformed_entries_raise_e107(cdcp_copy: Path, change: dict, where:
 def test_cdcp_cycle_link_set_aside_keeps_premise(cdcp_copy: Path):
     path = cdcp_copy / "test" / "00002.ann.json"
     _edit(path, reasons=[[[2, 2], 0], [[0, 0], 2]])
-    doc = _by_id(read_cdcp(cdcp_copy))["00002"]
-    assert _links(doc) == {("2", "0", SUP)}
+    doc = by_id(read_cdcp(cdcp_copy))["00002"]
+    assert link_ids(doc) == {("2", "0", SUP)}
     assert doc.meta["extra_links"] == [[0, 2, "support"]]
     # 0 is a source (README: premise) even though its link could not join the tree.
     assert [u.label.value for u in doc.units] == [P, N, P, N]
@@ -151,18 +146,11 @@ def test_cdcp_cycle_link_set_aside_keeps_premise(cdcp_copy: Path):
 # The real corpus: the README's totals, exactly.
 
 
-def _corpus(root: Path, name: str) -> Path:
-    folder = root / name
-    if not folder.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the corpus is missing at {folder}")
-        pytest.skip(f"corpora not found at {folder}")
-    return folder
 
 
 @pytest.mark.corpora
 def test_cdcp_real_corpus_matches_readme(corpora_root: Path):
-    folder = _corpus(corpora_root, "cdcp")
+    folder = corpus_folder(corpora_root, "cdcp")
     docs = read_corpus("cdcp", folder)
     stats = corpus_stats("cdcp", docs)
     assert stats["documents"] == 731

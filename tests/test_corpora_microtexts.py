@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from conftest import by_id, corpus_folder, link_ids
 
 from argmine.corpora import corpus_stats, read_corpus
 from argmine.corpora.microtexts import FoldSplit, read_microtext_folds, read_microtexts
-from argmine.document import Document
 from argmine.errors import CorpusFormatError, InputError
 from argmine.schema import RelationKind
 
@@ -26,12 +25,8 @@ def part2(fixtures_dir: Path) -> Path:
     return fixtures_dir / "microtexts" / "part2"
 
 
-def _by_id(docs: list[Document]) -> dict[str, Document]:
-    return {doc.id: doc for doc in docs}
 
 
-def _links(doc: Document) -> set[tuple[str, str, RelationKind]]:
-    return {(doc.units[r.source].id, doc.units[r.target].id, r.kind) for r in doc.relations}
 
 
 def _graph(body: str, attrs: str = 'id="micro_x"') -> str:
@@ -55,12 +50,12 @@ def _write(folder: Path, body: str, name: str = "micro_x") -> Path:
 
 
 def test_microtexts_part1_labels_roles_relations(part1: Path):
-    doc = _by_id(read_microtexts(part1))["micro_fx001"]
+    doc = by_id(read_microtexts(part1))["micro_fx001"]
     assert [u.id for u in doc.units] == ["a1", "a2", "a3", "a4", "a5", "a6"]
     assert [u.label.value for u in doc.units] == [CA, CA, R, C, P, P]
     assert [u.role.value for u in doc.units] == [OPP, OPP, PRO, PRO, PRO, PRO]
     # und on c1 (a1 -> a4) attacks a1; add on c4 joins a5's support of a4.
-    assert _links(doc) == {
+    assert link_ids(doc) == {
         ("a1", "a4", ATT), ("a2", "a1", SUP), ("a3", "a1", ATT),
         ("a5", "a4", SUP), ("a6", "a4", SUP),
     }
@@ -75,20 +70,20 @@ def test_microtexts_spans_slice_back_and_tolerate_whitespace(part1: Path):
     for doc in read_microtexts(part1):
         for unit in doc.units:
             assert unit.text == doc.text[unit.start : unit.end]
-    doc = _by_id(read_microtexts(part1))["micro_fx001"]
+    doc = by_id(read_microtexts(part1))["micro_fx001"]
     # The .txt has two spaces where the EDU has one.
     assert doc.units[0].text == "Some say uniforms limit  self-expression."
 
 
 def test_microtexts_example_and_rebutting_pro(part1: Path):
-    doc = _by_id(read_microtexts(part1))["micro_fx002"]
+    doc = by_id(read_microtexts(part1))["micro_fx002"]
     assert [u.label.value for u in doc.units] == [C, P, CA, R]
-    assert _links(doc) == {("a2", "a1", SUP), ("a3", "a1", ATT), ("a4", "a3", ATT)}
+    assert link_ids(doc) == {("a2", "a1", SUP), ("a3", "a1", ATT), ("a4", "a3", ATT)}
     assert doc.meta["topic_id"] is None and doc.meta["stance"] is None
 
 
 def test_microtexts_part2_joint_multi_seg_and_unsegmented_edu(part2: Path):
-    doc = _by_id(read_microtexts(part2))["micro_fx101"]
+    doc = by_id(read_microtexts(part2))["micro_fx101"]
     # No .txt: the text is the EDUs joined by single spaces.
     assert doc.text.startswith("Cities should ban cars from the centre. The air would")
     texts = {u.id: u.text for u in doc.units}
@@ -98,12 +93,12 @@ def test_microtexts_part2_joint_multi_seg_and_unsegmented_edu(part2: Path):
         ("a1", C), ("a2", P), ("a3", CA), ("a4", R), ("e7", N)
     ]
     assert doc.units[-1].role is None
-    assert _links(doc) == {("a2", "a1", SUP), ("a3", "a1", ATT), ("a4", "a3", ATT)}
+    assert link_ids(doc) == {("a2", "a1", SUP), ("a3", "a1", ATT), ("a4", "a3", ATT)}
     doc.validate()
 
 
 def test_microtexts_part2_restated_claim_and_implicit_unit(part2: Path):
-    doc = _by_id(read_microtexts(part2))["micro_fx102"]
+    doc = by_id(read_microtexts(part2))["micro_fx102"]
     assert [(u.id, u.text, u.label.value) for u in doc.units] == [
         ("a3", "", P),
         ("a1", "Homework should be limited.", C),
@@ -111,7 +106,7 @@ def test_microtexts_part2_restated_claim_and_implicit_unit(part2: Path):
         ("a1#2", "So: less homework, please.", C),
     ]
     assert doc.meta["implicit_units"] == ["a3"]
-    assert _links(doc) == {("a2", "a1", SUP), ("a3", "a2", SUP)}
+    assert link_ids(doc) == {("a2", "a1", SUP), ("a3", "a2", SUP)}
     doc.validate()
 
 
@@ -234,18 +229,11 @@ def test_microtexts_missing_txt_falls_back_but_unreadable_txt_raises(tmp_path: P
 # The real corpus: the README's totals, exactly.
 
 
-def _corpus(root: Path, name: str) -> Path:
-    folder = root / name
-    if not folder.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the corpus is missing at {folder}")
-        pytest.skip(f"corpora not found at {folder}")
-    return folder
 
 
 @pytest.mark.corpora
 def test_microtexts_real_corpus_matches_readme(corpora_root: Path):
-    folder = _corpus(corpora_root, "microtexts-part1")
+    folder = corpus_folder(corpora_root, "microtexts-part1")
     docs = read_corpus("microtexts", folder)
     stats = corpus_stats("microtexts", docs)
     assert stats["documents"] == 112

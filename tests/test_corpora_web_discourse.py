@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import by_id, corpus_folder, link_ids
 
 from argmine.corpora import corpus_stats, read_corpus
 from argmine.corpora.web_discourse import read_web_discourse
-from argmine.document import Document
 from argmine.errors import CorpusFormatError
 from argmine.schema import RelationKind
 
@@ -37,12 +36,8 @@ def wd_copy(wd_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
-def _by_id(docs: list[Document]) -> dict[str, Document]:
-    return {doc.id: doc for doc in docs}
 
 
-def _links(doc: Document) -> set[tuple[str, str, RelationKind]]:
-    return {(doc.units[r.source].id, doc.units[r.target].id, r.kind) for r in doc.relations}
 
 
 def _xmi(tmp_path: Path, body: str, name: str = "9.xmi") -> Path:
@@ -52,12 +47,12 @@ def _xmi(tmp_path: Path, body: str, name: str = "9.xmi") -> Path:
 
 
 def test_web_discourse_labels_roles_and_refutation_retargeted(wd_dir: Path):
-    doc = _by_id(read_web_discourse(wd_dir))["1"]
+    doc = by_id(read_web_discourse(wd_dir))["1"]
     assert [u.id for u in doc.units] == ["201", "202", "203", "204", "205"]
     assert [u.label.value for u in doc.units] == [C, P, P, CA, R]
     assert [u.role.value for u in doc.units] == [PRO, PRO, PRO, OPP, PRO]
     # The refutation (205) answers the rebuttal (204), not the claim it is linked to.
-    assert _links(doc) == {
+    assert link_ids(doc) == {
         ("202", "201", SUP), ("203", "201", SUP), ("204", "201", ATT), ("205", "204", ATT)
     }
     assert doc.meta["original_targets"] == [[4, 0]]
@@ -73,7 +68,7 @@ def test_web_discourse_labels_roles_and_refutation_retargeted(wd_dir: Path):
 
 
 def test_web_discourse_implicit_claim_and_claim_to_claim(wd_dir: Path):
-    doc = _by_id(read_web_discourse(wd_dir))["2"]
+    doc = by_id(read_web_discourse(wd_dir))["2"]
     assert [(u.id, u.text, u.label.value) for u in doc.units] == [
         ("401", "", C),
         ("402", "Boys and girls have to meet one day.", C),  # supports 401, stays a claim
@@ -82,20 +77,20 @@ def test_web_discourse_implicit_claim_and_claim_to_claim(wd_dir: Path):
     ]
     assert (doc.units[0].start, doc.units[0].end) == (0, 0)
     assert doc.meta["implicit_units"] == ["401"]
-    assert _links(doc) == {("402", "401", SUP), ("403", "401", SUP), ("404", "401", ATT)}
+    assert link_ids(doc) == {("402", "401", SUP), ("403", "401", SUP), ("404", "401", ATT)}
     doc.validate()
 
 
 def test_web_discourse_utf16_offsets(wd_dir: Path):
     # The text holds an emoji (two UTF-16 units): UIMA offsets after it are shifted by one.
-    doc = _by_id(read_web_discourse(wd_dir))["2"]
+    doc = by_id(read_web_discourse(wd_dir))["2"]
     for unit in doc.units:
         assert unit.text == doc.text[unit.start : unit.end]
     assert [doc.text[a:b] for a, b in doc.meta["sentences"]][-1] == "Anyway, nice weather."
 
 
 def test_web_discourse_without_implicit(wd_dir: Path):
-    doc = _by_id(read_web_discourse(wd_dir, implicit=False))["2"]
+    doc = by_id(read_web_discourse(wd_dir, implicit=False))["2"]
     assert [(u.id, u.label.value) for u in doc.units] == [("402", C), ("403", P), ("404", CA)]
     assert doc.relations == ()
 
@@ -118,7 +113,7 @@ def test_web_discourse_isolated_claim_and_lone_refutation(tmp_path: Path):
     doc = read_web_discourse(path)[0]
     # No rebuttal to answer: the refutation keeps its link (as support) and its label.
     assert [(u.label.value, u.role.value) for u in doc.units] == [(C, PRO), (R, PRO), (C, PRO)]
-    assert _links(doc) == {("3", "2", SUP)}
+    assert link_ids(doc) == {("3", "2", SUP)}
     assert doc.meta["topic"] is None
 
 
@@ -171,18 +166,11 @@ def test_web_discourse_missing_file_raises_e106(tmp_path: Path):
 # The real corpus: the README's totals, exactly.
 
 
-def _corpus(root: Path, name: str) -> Path:
-    folder = root / name
-    if not folder.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the corpus is missing at {folder}")
-        pytest.skip(f"corpora not found at {folder}")
-    return folder
 
 
 @pytest.mark.corpora
 def test_web_discourse_real_corpus_matches_readme(corpora_root: Path):
-    folder = _corpus(corpora_root, "web-discourse-toulmin")
+    folder = corpus_folder(corpora_root, "web-discourse-toulmin")
     docs = read_corpus("web-discourse", folder)
     stats = corpus_stats("web-discourse", docs)
     assert stats["documents"] == 340
