@@ -6,11 +6,13 @@ Nothing heavy runs at import: models and corpora load only when asked for.
 import logging
 
 from argmine.document import ArgumentTree, Document, Relation, Unit
+from argmine.pipeline import ArgumentMiner, load
 from argmine.schema import Label, RelationKind, Role, explain
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentMiner",
     "ArgumentTree",
     "Document",
     "Label",
@@ -20,6 +22,7 @@ __all__ = [
     "Unit",
     "__version__",
     "explain",
+    "load",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

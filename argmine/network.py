@@ -13,6 +13,12 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+FULL_KIND_PAIRS = 128
+"""Documents up to this many units get a kind score for every ordered pair of units."""
+
+KIND_TOP_K = 16
+"""In longer documents, the number of candidate parents per unit that get a kind score."""
+
 
 @dataclass
 class NetworkConfig:
@@ -128,17 +134,31 @@ class ArgumentNetwork(nn.Module):
         pair = pair + self.distance_bias(buckets).squeeze(-1)
         pair = pair.masked_fill(torch.eye(n, dtype=torch.bool, device=vectors.device), -1e4)
         links = torch.cat([pair, self.no_parent(state)], dim=1)
-        kind_in = torch.cat(
-            [
-                child.unsqueeze(1).expand(n, n, -1),
-                parent.unsqueeze(0).expand(n, n, -1),
-                child.unsqueeze(1) * parent.unsqueeze(0),
-                self.distance_kind(buckets),
-            ],
-            dim=-1,
-        )
-        kinds = self.kind_head(kind_in).squeeze(-1)
+        kinds = self._kinds(child, parent, buckets, pair)
         return {"labels": labels, "links": links, "kinds": kinds}
+
+    def _kinds(self, child, parent, buckets, pair) -> torch.Tensor:
+        # The kind head's input is n x n x ~400 floats: fine for an essay, ~10 GiB for a
+        # 2,000-sentence document. Past FULL_KIND_PAIRS units, only each unit's top-k
+        # candidate parents get a kind score; the rest get logit 0 (p = 0.5), which the
+        # decoder weighs by their tiny link probabilities anyway.
+        n = child.shape[0]
+        if n <= FULL_KIND_PAIRS:
+            parents = parent.unsqueeze(0).expand(n, n, -1)
+            dist = self.distance_kind(buckets)
+            kind_in = torch.cat(
+                [child.unsqueeze(1).expand(n, n, -1), parents,
+                 child.unsqueeze(1) * parents, dist], dim=-1)
+            return self.kind_head(kind_in).squeeze(-1)
+        k = min(KIND_TOP_K, n - 1)
+        top = pair.topk(k, dim=1).indices
+        parents = parent[top]
+        dist = self.distance_kind(buckets.gather(1, top))
+        kind_in = torch.cat(
+            [child.unsqueeze(1).expand(n, k, -1), parents, child.unsqueeze(1) * parents, dist],
+            dim=-1)
+        logits = self.kind_head(kind_in).squeeze(-1)
+        return torch.zeros(n, n, dtype=logits.dtype, device=logits.device).scatter(1, top, logits)
 
 
 def freeze_lower_layers(encoder: nn.Module, n_trainable: int) -> list[str]:

@@ -282,3 +282,34 @@ def test_model_fit_init_from_with_more_trainable_layers_round_trips(
         docs, init_from=tiny_network.directory, progress=False)
     loaded = ArgumentModel.from_pretrained(model.save_pretrained(tmp_path / "m"))
     _assert_same(loaded.predict_proba(docs), model.predict_proba(docs), atol=1e-2)
+
+
+def test_model_network_scores_kinds_of_top_candidates_in_long_documents():
+    import torch
+
+    from argmine import network
+    from argmine.network import ArgumentNetwork, NetworkConfig
+
+    class _Encoder(torch.nn.Module):
+        class config:  # noqa: N801 - mimics a transformers config
+            hidden_size = 8
+
+    torch.manual_seed(0)
+    net = ArgumentNetwork(_Encoder(), NetworkConfig(n_features=2, link_dim=4)).eval()
+    n = network.FULL_KIND_PAIRS + 20
+    vectors, feats = torch.randn(n, 8), torch.randn(n, 2)
+    with torch.no_grad():
+        sparse = net.heads(vectors, feats)
+        old = network.FULL_KIND_PAIRS
+        network.FULL_KIND_PAIRS = n  # force the dense computation for comparison
+        try:
+            dense = net.heads(vectors, feats)
+        finally:
+            network.FULL_KIND_PAIRS = old
+    assert sparse["kinds"].shape == (n, n)
+    top = sparse["links"][:, :n].topk(network.KIND_TOP_K, dim=1).indices
+    assert torch.allclose(sparse["kinds"].gather(1, top), dense["kinds"].gather(1, top),
+                          atol=1e-5)
+    mask = torch.ones(n, n, dtype=torch.bool).scatter(1, top, False)
+    assert (sparse["kinds"][mask] == 0).all()
+    assert torch.equal(sparse["labels"], dense["labels"])

@@ -269,3 +269,12 @@ def test_pipeline_works_with_the_baseline(tiny_baseline_dir: Path):
     _check_forest(doc)
     for unit in doc.units:
         _check_scored(unit, argmax=False)
+
+
+def test_pipeline_load_is_the_top_level_entry_point(tiny_model_dir):
+    import argmine
+
+    miner = argmine.load(tiny_model_dir)
+    assert isinstance(miner, argmine.ArgumentMiner)
+    assert [u.text for u in miner.label(["We should act.", "It pays."])] == [
+        "We should act.", "It pays."]
