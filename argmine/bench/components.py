@@ -113,27 +113,9 @@ def type_report(gold: Sequence[str], pred: Sequence[str]) -> dict:
         >>> round(r["macro_f1"], 3), r["accuracy"]
         (0.222, 0.5)
     """
-    per_type = {}
-    for t in TYPES:
-        tp = sum(1 for g, p in zip(gold, pred) if g == t and p == t)
-        fp = sum(1 for g, p in zip(gold, pred) if g != t and p == t)
-        fn = sum(1 for g, p in zip(gold, pred) if g == t and p != t)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_type[t] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
-    index = {t: i for i, t in enumerate(TYPES)}
-    confusion = [[0] * len(TYPES) for _ in TYPES]
-    for g, p in zip(gold, pred):
-        confusion[index[g]][index[p]] += 1
-    return {
-        "labels": list(TYPES),
-        "per_label": per_type,
-        "macro_f1": sum(v["f1"] for v in per_type.values()) / len(TYPES),
-        "accuracy": sum(g == p for g, p in zip(gold, pred)) / len(gold) if gold else 0.0,
-        "confusion_labels": list(TYPES),
-        "confusion": confusion,
-    }
+    from argmine.evaluation.labels import class_report
+
+    return {"labels": list(TYPES), **class_report(gold, pred, TYPES)}
 
 
 def score_components(miner, essays: Sequence[Document], root: str | Path) -> dict:

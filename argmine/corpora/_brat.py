@@ -139,6 +139,39 @@ def parse_ann(path: str | Path, text: str) -> BratAnnotation:
     return parse_ann_text(read_text(Path(path)), text, path=path)
 
 
+def read_typed(
+    ann_path: Path, types, kinds
+) -> tuple[str, BratAnnotation]:
+    """Read ``<name>.txt`` and ``<name>.ann``, checking component and relation types.
+
+    Args:
+        ann_path: The ``.ann`` file; the text is the ``.txt`` beside it.
+        types: The component types the corpus defines.
+        kinds: The relation types the corpus defines.
+
+    Returns:
+        ``(text, annotation)``.
+
+    Raises:
+        CorpusFormatError: E107 naming the line of an unknown component or relation type.
+    """
+    text = read_text(ann_path.with_suffix(".txt"))
+    ann = parse_ann(ann_path, text)
+    for span in ann.spans:
+        if span.type not in types:
+            raise CorpusFormatError(
+                "E107", path=ann_path, line=span.line,
+                detail=f"unknown component type {span.type!r}; expected one of {tuple(types)}",
+            )
+    for rel in ann.relations:
+        if rel.type not in kinds:
+            raise CorpusFormatError(
+                "E107", path=ann_path, line=rel.line,
+                detail=f"unknown relation type {rel.type!r}; expected one of {tuple(kinds)}",
+            )
+    return text, ann
+
+
 def parse_ann_text(content: str, text: str, *, path: str | Path = "<string>") -> BratAnnotation:
     r"""Parse brat standoff ``content`` and check it against the document ``text``.
 

@@ -6,7 +6,7 @@ import csv
 import re
 from pathlib import Path
 
-from argmine.corpora._brat import BratAnnotation, parse_ann
+from argmine.corpora._brat import BratAnnotation, read_typed
 from argmine.corpora._common import build_document, read_text
 from argmine.document import Document
 from argmine.errors import CorpusFormatError, InputError
@@ -144,22 +144,10 @@ def read_split(path: str | Path) -> dict[str, str]:
 
 
 def _read_essay(ann_path: Path, split: str | None) -> Document:
-    text = read_text(ann_path.with_suffix(".txt"))
-    ann = parse_ann(ann_path, text)
-    for span in ann.spans:
-        if span.type not in _TYPES:
-            raise CorpusFormatError(
-                "E107", path=ann_path, line=span.line,
-                detail=f"unknown component type {span.type!r}; expected one of {_TYPES}",
-            )
-    links: list[tuple[str, str, RelationKind]] = []
-    for rel in ann.relations:
-        if rel.type not in _KINDS:
-            raise CorpusFormatError(
-                "E107", path=ann_path, line=rel.line,
-                detail=f"unknown relation type {rel.type!r}; expected supports or attacks",
-            )
-        links.append((rel.source, rel.target, _KINDS[rel.type]))
+    text, ann = read_typed(ann_path, _TYPES, _KINDS)
+    links: list[tuple[str, str, RelationKind]] = [
+        (rel.source, rel.target, _KINDS[rel.type]) for rel in ann.relations
+    ]
     links.extend(_stance_links(ann, ann_path))
     stances = ann.attribute_values("Stance")
     overrides = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from argmine.corpora._brat import BratAnnotation, BratRelation, parse_ann
-from argmine.corpora._common import build_document, read_text
+from argmine.corpora._brat import BratAnnotation, BratRelation, read_typed
+from argmine.corpora._common import build_document
 from argmine.document import Document
 from argmine.errors import CorpusFormatError, InputError
 from argmine.schema import Label, RelationKind, Role
@@ -106,21 +106,9 @@ def _split_of(ann_path: Path) -> str | None:
 
 
 def _read_abstract(ann_path: Path, split: str | None) -> Document:
-    text = read_text(ann_path.with_suffix(".txt"))
-    ann = parse_ann(ann_path, text)
-    for span in ann.spans:
-        if span.type not in _TYPES:
-            raise CorpusFormatError(
-                "E107", path=ann_path, line=span.line,
-                detail=f"unknown component type {span.type!r}; expected one of {_TYPES}",
-            )
+    text, ann = read_typed(ann_path, _TYPES, _KINDS)
     outgoing: dict[str, list[BratRelation]] = {}
     for rel in ann.relations:
-        if rel.type not in _KINDS:
-            raise CorpusFormatError(
-                "E107", path=ann_path, line=rel.line,
-                detail=f"unknown relation type {rel.type!r}; expected one of {tuple(_KINDS)}",
-            )
         outgoing.setdefault(rel.source, []).append(rel)
     labels = _labels(ann, outgoing)
     links: list[tuple[str, str, RelationKind]] = []

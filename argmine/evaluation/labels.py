@@ -7,6 +7,41 @@ from collections.abc import Sequence
 from argmine.schema import ARGUMENTATIVE_LABELS, LABELS, Label
 
 
+def class_report(gold: Sequence, pred: Sequence, classes: Sequence) -> dict:
+    """Score any classes: the engine behind every report in argmine.
+
+    Per-class precision/recall/F1 (keyed by ``str(class)``), macro-F1 over ``classes``,
+    accuracy and the confusion matrix over ``classes``.
+
+    Examples:
+        >>> class_report(["a", "b"], ["a", "a"], ["a", "b"])["per_label"]["a"]["precision"]
+        0.5
+    """
+    per_class = {}
+    for c in classes:
+        tp = sum(1 for g, p in zip(gold, pred) if g == c and p == c)
+        fp = sum(1 for g, p in zip(gold, pred) if g != c and p == c)
+        fn = sum(1 for g, p in zip(gold, pred) if g == c and p != c)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[str(c)] = {"precision": precision, "recall": recall, "f1": f1,
+                             "support": tp + fn}
+    index = {c: i for i, c in enumerate(classes)}
+    confusion = [[0] * len(classes) for _ in classes]
+    for g, p in zip(gold, pred):
+        if g in index and p in index:
+            confusion[index[g]][index[p]] += 1
+    return {
+        "per_label": per_class,
+        "macro_f1": sum(v["f1"] for v in per_class.values()) / len(per_class) if per_class
+        else 0.0,
+        "accuracy": sum(1 for g, p in zip(gold, pred) if g == p) / len(gold) if gold else 0.0,
+        "confusion_labels": [str(c) for c in classes],
+        "confusion": confusion,
+    }
+
+
 def label_report(
     gold: Sequence[Label], pred: Sequence[Label], labels: Sequence[Label] | None = None
 ) -> dict:
@@ -35,29 +70,15 @@ def label_report(
                          expected=f"{len(gold)} labels like gold", value=len(pred))
     if labels is None:
         labels = LABELS if Label.NONE in gold else ARGUMENTATIVE_LABELS
-    per_label = {}
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label[label.value] = {"precision": precision, "recall": recall, "f1": f1,
-                                  "support": tp + fn}
-    confusion = [[0] * len(LABELS) for _ in LABELS]
-    index = {label: i for i, label in enumerate(LABELS)}
-    for g, p in zip(gold, pred):
-        confusion[index[g]][index[p]] += 1
-    macro = sum(v["f1"] for v in per_label.values()) / len(per_label) if per_label else 0.0
-    accuracy = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold) if gold else 0.0
+    scored = class_report(gold, pred, labels)
+    full = class_report(gold, pred, LABELS)  # the confusion matrix always shows all five
     return {
         "labels": [label.value for label in labels],
-        "per_label": per_label,
-        "macro_f1": macro,
-        "accuracy": accuracy,
-        "confusion_labels": [label.value for label in LABELS],
-        "confusion": confusion,
+        "per_label": scored["per_label"],
+        "macro_f1": scored["macro_f1"],
+        "accuracy": scored["accuracy"],
+        "confusion_labels": full["confusion_labels"],
+        "confusion": full["confusion"],
     }
 
 

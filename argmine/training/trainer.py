@@ -177,14 +177,9 @@ def load_optimizer(path: Path, optimizer: torch.optim.Optimizer, scheduler) -> d
 
 def macro_f1(gold: list[int], pred: list[int]) -> float:
     """Macro-F1 over the labels present in ``gold``."""
-    present = sorted(set(gold))
-    scores = []
-    for c in present:
-        tp = sum(1 for g, p in zip(gold, pred) if g == c and p == c)
-        fp = sum(1 for g, p in zip(gold, pred) if g != c and p == c)
-        fn = sum(1 for g, p in zip(gold, pred) if g == c and p != c)
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(scores)) if scores else 0.0
+    from argmine.evaluation.labels import class_report
+
+    return class_report(gold, pred, sorted(set(gold)))["macro_f1"]
 
 
 def seed_everything(seed: int) -> None:
