@@ -39,6 +39,21 @@ logger = logging.getLogger(__name__)
 MODEL_TYPE = "argmine-network"
 
 
+def _device(device: str | torch.device) -> torch.device:
+    """A torch device, refusing names torch does not know and CUDA where there is none."""
+    from argmine.errors import InputError
+
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise InputError("E301", param="device", owner="ArgumentModel", value=device,
+                         expected="a torch device such as 'cpu' or 'cuda'") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise InputError("E301", param="device", owner="ArgumentModel", value=device,
+                         expected="'cpu' (torch sees no CUDA GPU here)")
+    return resolved
+
+
 @dataclass(frozen=True)
 class Prediction:
     """Scores of one document.
@@ -65,15 +80,26 @@ class ArgumentModel:
 
     Args:
         config: Training settings; defaults are the ones the shipped model uses.
+        device: Where the network runs and trains (``"cpu"``, ``"cuda"``, ``"cuda:1"``…);
+            :meth:`to` moves a fitted model. Predictions come back as NumPy arrays either way.
 
     Examples:
         >>> model = ArgumentModel(TrainingConfig(epochs=1))
-        >>> model.config.epochs
-        1
+        >>> model.config.epochs, model.device
+        (1, device(type='cpu'))
     """
 
-    def __init__(self, config: TrainingConfig | None = None) -> None:
+    def __init__(self, config: TrainingConfig | None = None, *,
+                 device: str | torch.device = "cpu") -> None:
         self.config = config if config is not None else TrainingConfig()
+        self.device = _device(device)
+
+    def to(self, device: str | torch.device) -> ArgumentModel:
+        """Move the model to ``device`` (like ``nn.Module.to``) and return it."""
+        self.device = _device(device)
+        if hasattr(self, "network_"):
+            self.network_.to(self.device)
+        return self
 
     # -- construction -------------------------------------------------------------------
     def _build(self, encoder_name: str | None, net_config: NetworkConfig) -> None:
@@ -82,7 +108,7 @@ class ArgumentModel:
         self.encoder_name_ = str(encoder_name or DEFAULT_ENCODER)
         self.trainable_names_ = freeze_lower_layers(encoder, self.config.trainable_layers)
         self.fingerprint_ = persistence.fingerprint(encoder)
-        self.network_ = ArgumentNetwork(encoder, net_config)
+        self.network_ = ArgumentNetwork(encoder, net_config).to(self.device)
         self.labels_ = tuple(LABELS)
 
     def _trainable_state(self) -> dict[str, torch.Tensor]:
@@ -105,13 +131,14 @@ class ArgumentModel:
         width = n_features(
             position=self.config.position_features, markers=self.config.marker_features
         )
-        return torch.tensor(rows, dtype=torch.float32).reshape(len(doc.units), width)
+        return torch.tensor(rows, dtype=torch.float32,
+                            device=self.device).reshape(len(doc.units), width)
 
     def _tokenize(self, texts: Sequence[str]):
         return self.tokenizer_(
             list(texts), padding=True, truncation=True, max_length=self.config.max_length,
             return_tensors="pt",
-        )
+        ).to(self.device)
 
     def _encode(self, texts: Sequence[str], cache: dict | None = None) -> torch.Tensor:
         encoder = self.network_.encoder
@@ -137,8 +164,8 @@ class ArgumentModel:
                 cache[text] = lower[i, : lengths[i]].to(torch.float16)
         states = [cache[t] for t in texts]
         width = max(s.shape[0] for s in states)
-        hidden = torch.zeros(len(states), width, states[0].shape[1])
-        mask = torch.zeros(len(states), width, dtype=torch.long)
+        hidden = torch.zeros(len(states), width, states[0].shape[1], device=self.device)
+        mask = torch.zeros(len(states), width, dtype=torch.long, device=self.device)
         for i, s in enumerate(states):
             hidden[i, : s.shape[0]] = s.float()
             mask[i, : s.shape[0]] = 1
@@ -156,7 +183,7 @@ class ArgumentModel:
             pieces.append(self.network_.encode(batch["input_ids"], batch["attention_mask"]))
         vectors = torch.cat(pieces)
         out = torch.empty_like(vectors)
-        out[torch.tensor(order)] = vectors
+        out[torch.tensor(order, device=vectors.device)] = vectors
         return out
 
     def _forward(
@@ -196,9 +223,9 @@ class ArgumentModel:
                 for o in outs:
                     i = order.pop(0)
                     results[i] = Prediction(
-                        torch.softmax(o["labels"], -1).numpy(),
-                        torch.softmax(o["links"], -1).numpy(),
-                        torch.sigmoid(o["kinds"]).numpy(),
+                        torch.softmax(o["labels"], -1).float().cpu().numpy(),
+                        torch.softmax(o["links"], -1).float().cpu().numpy(),
+                        torch.sigmoid(o["kinds"]).float().cpu().numpy(),
                     )
         return results  # type: ignore[return-value]
 
@@ -248,8 +275,9 @@ class ArgumentModel:
         # Kept (not saved) so that callers can tune decoding on data the test never sees.
         self.dev_documents_ = list(dev)
         if init_from is not None:
-            loaded = type(self).from_pretrained(init_from)
-            self.__dict__.update({k: v for k, v in loaded.__dict__.items() if k != "config"})
+            loaded = type(self).from_pretrained(init_from, device=self.device)
+            self.__dict__.update({k: v for k, v in loaded.__dict__.items()
+                                  if k not in ("config", "device")})
             self.trainable_names_ = freeze_lower_layers(self.network_.encoder,
                                                         cfg.trainable_layers)
         else:
@@ -275,7 +303,7 @@ class ArgumentModel:
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, T.lr_lambda(steps, int(steps * cfg.warmup_fraction))
         )
-        weights = T.class_weights(docs, cfg)
+        weights = T.class_weights(docs, cfg).to(self.device)
         label_loss = nn.CrossEntropyLoss(weight=weights, label_smoothing=cfg.label_smoothing)
         start_epoch, best, best_state, stale = 0, -1.0, None, 0
         cache: dict[str, torch.Tensor] = {}  # unit text -> frozen lower-layer states
@@ -298,20 +326,21 @@ class ArgumentModel:
             total = 0.0
             for group in bar:
                 outs = self._forward(group, cache)
-                loss = torch.zeros(())
+                loss = torch.zeros((), device=self.device)
                 for doc, o in zip(group, outs):
                     labels, parents, kinds = T.gold_targets(doc)
-                    target = torch.tensor(labels)
+                    target = torch.tensor(labels, device=self.device)
                     if (target >= 0).any():
                         loss = loss + label_loss(o["labels"][target >= 0], target[target >= 0])
                     if doc.relations:
                         loss = loss + cfg.link_weight * nn.functional.cross_entropy(
-                            o["links"], torch.tensor(parents)
+                            o["links"], torch.tensor(parents, device=self.device)
                         )
                     if kinds:
-                        src = torch.tensor([k[0] for k in kinds])
-                        trg = torch.tensor([k[1] for k in kinds])
-                        y = torch.tensor([k[2] for k in kinds])
+                        src = torch.tensor([k[0] for k in kinds], device=self.device)
+                        trg = torch.tensor([k[1] for k in kinds], device=self.device)
+                        y = torch.tensor([k[2] for k in kinds], device=self.device,
+                                         dtype=torch.float32)
                         kind_loss = nn.functional.binary_cross_entropy_with_logits(
                             o["kinds"][src, trg], y
                         )
@@ -384,8 +413,9 @@ class ArgumentModel:
         return persistence.save_model(directory, config, self._trainable_state(), card=card)
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path) -> ArgumentModel:
-        """Load a model folder written by :meth:`save_pretrained`.
+    def from_pretrained(cls, directory: str | Path, *,
+                        device: str | torch.device = "cpu") -> ArgumentModel:
+        """Load a model folder written by :meth:`save_pretrained` onto ``device``.
 
         Raises:
             ModelFormatError: If files are missing, the config is invalid or too new, or the
@@ -398,7 +428,7 @@ class ArgumentModel:
                                    detail=f"model_type is {config.get('model_type')!r}, "
                                    f"expected {MODEL_TYPE!r}")
         try:
-            model = cls(TrainingConfig.from_dict(config["training"]))
+            model = cls(TrainingConfig.from_dict(config["training"]), device=device)
             net_config = NetworkConfig(**config["network"])
             labels = tuple(Label(x) for x in config["labels"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -422,7 +452,7 @@ class ArgumentModel:
                 detail=f"weights do not fit the network (missing {sorted(missing)[:3]}, "
                 f"unexpected {sorted(unexpected)[:3]})")
         model.network_.load_state_dict(state, strict=False)
-        model.network_.eval()
+        model.network_.to(model.device).eval()
         return model
 
     def __deepcopy__(self, memo):

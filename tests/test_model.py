@@ -313,3 +313,43 @@ def test_model_network_scores_kinds_of_top_candidates_in_long_documents():
     mask = torch.ones(n, n, dtype=torch.bool).scatter(1, top, False)
     assert (sparse["kinds"][mask] == 0).all()
     assert torch.equal(sparse["labels"], dense["labels"])
+
+
+def test_model_device_follows_to_and_from_pretrained(tiny_model_dir: Path, tiny_documents):
+    import torch
+
+    from argmine.model import ArgumentModel
+
+    model = ArgumentModel.from_pretrained(tiny_model_dir, device="cpu")
+    assert model.device == torch.device("cpu")
+    assert {p.device for p in model.network_.parameters()} == {torch.device("cpu")}
+    before = model.predict_proba(tiny_documents[:2])
+    assert model.to("cpu") is model
+    after = model.predict_proba(tiny_documents[:2])
+    for a, b in zip(before, after):
+        np.testing.assert_allclose(a.label_probs, b.label_probs, atol=1e-6)
+
+
+@pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a CUDA GPU")
+def test_model_on_cuda_predicts_like_on_cpu(tiny_model_dir: Path, tiny_documents):
+    from argmine.model import ArgumentModel
+
+    cpu = ArgumentModel.from_pretrained(tiny_model_dir).predict_proba(tiny_documents[:3])
+    gpu_model = ArgumentModel.from_pretrained(tiny_model_dir, device="cuda")
+    gpu = gpu_model.predict_proba(tiny_documents[:3])
+    for a, b in zip(cpu, gpu):
+        assert isinstance(b.label_probs, np.ndarray)
+        np.testing.assert_allclose(a.label_probs, b.label_probs, atol=1e-3)
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:0"])
+def test_model_refuses_unknown_or_absent_devices(device):
+    import torch
+
+    from argmine.errors import InputError
+    from argmine.model import ArgumentModel
+
+    if device.startswith("cuda") and torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(InputError, match="device"):
+        ArgumentModel(device=device)

@@ -30,6 +30,8 @@ def register(sub) -> None:
                         help="gold units or sentence view (default: per corpus)")
     parser.add_argument("--epochs", type=int, default=12, help="mtc-folds: training epochs")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu",
+                        help="torch device for the network: cpu, cuda … (default %(default)s)")
     parser.add_argument("--extra", action="append", default=[], metavar="SPEC",
                         help="mtc-folds: another corpus added to every training set "
                         "(KIND[@SPLIT][:PATH], repeatable)")
@@ -70,8 +72,10 @@ def run(args) -> int:
     structure = not args.no_structure
     if args.protocol == "test":
         docs = load_documents(spec)
-        report = evaluate_documents(load(args.model, decoding=decoding), docs,
-                                    structure=structure)
+        miner = load(args.model, decoding=decoding)
+        if args.device != "cpu":
+            miner.model.to(args.device)
+        report = evaluate_documents(miner, docs, structure=structure)
         report["protocol"] = f"{args.corpus}, gold units ({spec.level or 'default'} level)"
     else:
         from argmine.corpora.microtexts import read_microtext_folds
@@ -93,7 +97,8 @@ def run(args) -> int:
             return ArgumentModel(TrainingConfig(
                 epochs=args.epochs, seed=args.seed, context=not args.no_context,
                 corpus_weights=weights, units_per_epoch=args.units_per_epoch,
-                position_features=not args.no_position, marker_features=not args.no_markers))
+                position_features=not args.no_position, marker_features=not args.no_markers),
+                device=args.device)
 
         init = None if args.model in (None, "baseline") else args.model
         extra = [d for s in args.extra for d in load_documents(CorpusSpec.parse(s))]

@@ -37,6 +37,8 @@ def register(sub) -> None:
     parser.add_argument("--patience", type=int, default=100,
                         help="stop after this many epochs without dev improvement")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu",
+                        help="torch device to train on: cpu, cuda, cuda:1 … (default %(default)s)")
     parser.add_argument("--no-context", action="store_true", help="no BiGRU over the units")
     parser.add_argument("--checkpoint-dir", help="write a checkpoint here after every epoch")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir")
@@ -89,7 +91,7 @@ def run(args) -> int:
         model.save_pretrained(output)
         print(json.dumps({"output": str(output)}))
         return 0
-    model = ArgumentModel(config).fit(
+    model = ArgumentModel(config, device=args.device).fit(
         docs, dev, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
         init_from=args.init, progress=not args.quiet,
     )
