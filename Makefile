@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.argmine-installed
+TEST_STAMP := $(VENV)/.argmine-test-installed
 
 .PHONY: demo test lint default-model clean
 
@@ -12,16 +13,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned: the CPU build, never a multi-GB CUDA build by accident
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	# ray: the tests of --engine ray run it on a one-node instance
+	$(BIN)/python -m pip install --quiet -e ".[test,ray]"
+	touch $(TEST_STAMP)
 
 demo: $(STAMP)  ## mine the seed article with the shipped default model
 	$(BIN)/argmine tree --format text seeds/track-ii-talks.txt
 
-test: $(STAMP)  ## run the whole test suite
+test: $(TEST_STAMP)  ## run the whole test suite
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check argmine tests benchmarks
 
 default-model: $(STAMP)  ## retrain models/default from the shared corpora (see its README)

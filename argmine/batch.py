@@ -43,8 +43,8 @@ from argmine._batch_files import _columns, _IdSet, _Output, _sibling
 from argmine.errors import ArgmineError, InputError
 from argmine.sources import DEFAULT_MAX_CHARS, INPUT_FORMATS, Content, iter_sources
 
-__all__ = ["DEFAULT_MAX_CHARS", "FORMATS", "INPUT_FORMATS", "RESUMABLE", "BatchSummary",
-           "Content", "check_options", "iter_sources", "run_batch"]
+__all__ = ["DEFAULT_MAX_CHARS", "ENGINES", "FORMATS", "INPUT_FORMATS", "RESUMABLE",
+           "BatchSummary", "Content", "check_options", "iter_sources", "run_batch"]
 
 FORMATS = {
     "label": ("jsonl", "csv", "parquet", "table"),
@@ -52,6 +52,8 @@ FORMATS = {
 }
 RESUMABLE = ("jsonl", "json", "csv", "parquet")
 """Formats whose records name their document, so that a run can read back what it wrote."""
+ENGINES = ("local", "ray")
+"""Where the model work runs: this machine's processes, or Ray (:mod:`argmine.ray_engine`)."""
 
 
 # --------------------------------------------------------------------------- records
@@ -157,11 +159,16 @@ _WORKER: dict[str, Any] = {}
 """The miner of a worker process (loaded once by :func:`_init_worker`); empty in the parent."""
 
 
-def _init_worker(spec, threads: int | None) -> None:
+def _load_spec(spec):
+    """The miner of a model spec: ``(name_or_folder, decoding)``, or a miner object itself."""
     from argmine.pipeline import load
 
+    return load(spec[0], decoding=spec[1]) if isinstance(spec, tuple) else spec
+
+
+def _init_worker(spec, threads: int | None) -> None:
     try:
-        _WORKER["miner"] = load(spec[0], decoding=spec[1]) if isinstance(spec, tuple) else spec
+        _WORKER["miner"] = _load_spec(spec)
     except Exception as exc:  # raised by _work instead: a pool respawns crashed initialisers
         _WORKER["error"] = exc
     _set_threads(threads)
@@ -292,12 +299,14 @@ def _paths(output, fmt: str, errors_path) -> tuple[Path | None, Path | None]:
 
 def check_options(*, task: str = "label", fmt: str = "jsonl", output=None, resume: bool = False,
                   force: bool = False, errors_path=None, workers: int = 1, batch_docs: int = 64,
-                  threads: int | None = None, owner: str = "run_batch") -> None:
+                  threads: int | None = None, engine: str = "local",
+                  ray_address: str | None = None, owner: str = "run_batch") -> None:
     """Refuse a combination of :func:`run_batch` options before any work starts.
 
     Raises:
         InputError: E008 for an unknown task or format; E301 for a bad value, for resuming
-            what cannot be resumed, and for an existing output without ``resume``/``force``.
+            what cannot be resumed, for an existing output without ``resume``/``force``, for
+            an unknown engine, and for ``engine="ray"`` without Ray installed.
 
     Examples:
         >>> check_options(fmt="parquet")  # doctest: +ELLIPSIS
@@ -317,6 +326,7 @@ def check_options(*, task: str = "label", fmt: str = "jsonl", output=None, resum
                         ("threads", 1 if threads is None else threads)):
         if not isinstance(value, int) or value < 1:
             raise bad(name, "a positive integer", value)
+    _check_engine(engine, ray_address, bad)
     out, errors = _paths(output, fmt, errors_path)
     if out is None and fmt == "parquet":
         raise bad("output", "a file path: Parquet cannot stream to standard output", None)
@@ -332,6 +342,20 @@ def check_options(*, task: str = "label", fmt: str = "jsonl", output=None, resum
             if path is not None and path.exists():
                 raise bad("output", "a path that does not exist yet: resume to continue the "
                           "run that wrote it, or force to start over", str(path))
+
+
+def _check_engine(engine: str, ray_address: str | None, bad) -> None:
+    import importlib.util
+
+    if engine not in ENGINES:
+        raise bad("engine", " or ".join(repr(e) for e in ENGINES), engine)
+    # find_spec, not import: the local engine must never pay for (or depend on) importing Ray.
+    if engine == "ray" and importlib.util.find_spec("ray") is None:
+        raise bad("engine", "'local' unless Ray is installed: pip install argmine[ray]", engine)
+    if ray_address is not None and (engine != "ray" or not isinstance(ray_address, str)
+                                    or not ray_address):
+        raise bad("ray_address", "None, or a Ray cluster address (e.g. 'auto' or "
+                  "'head-node:6379') with engine='ray'", ray_address)
 
 
 def _cpus() -> int:
@@ -379,6 +403,8 @@ def run_batch(
     threads: int | None = None,
     decoding=None,
     on_error=None,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> BatchSummary:
     """Label (or mine) a stream of documents into a file that survives being killed.
 
@@ -402,13 +428,23 @@ def run_batch(
         batch_docs: Documents per chunk: per commit, and per call of the model.
         progress: Show a progress bar on standard error (default: when it is a terminal).
         total: Number of documents expected, for the progress bar's ETA.
-        workers: Processes that run the model; the writer stays in this one. Workers are
-            spawned, so they import the caller's main module: guard a script's top level
-            with ``if __name__ == "__main__":``.
+        workers: Processes (Ray actors with ``engine="ray"``) that run the model; the
+            writer stays in this one. Local workers are spawned, so they import the
+            caller's main module: guard a script's top level with
+            ``if __name__ == "__main__":``.
         threads: Torch threads per process (default: torch's own choice for one process;
             the CPUs shared among several workers unless ``OMP_NUM_THREADS`` is set).
         decoding: Tree decoding settings, when ``miner`` is a name or folder.
         on_error: Called with each error record (the CLI prints them).
+        engine: ``"local"`` (this machine's processes) or ``"ray"``: the model work runs on
+            a pool of ``workers`` Ray actors (:mod:`argmine.ray_engine`, needs
+            ``pip install argmine[ray]``) while reading, resume and writing stay here, so
+            the output is the same. A model folder must then be readable at the same path
+            wherever an actor runs; ``threads`` is the CPUs (and torch threads) per actor.
+        ray_address: The Ray cluster to use with ``engine="ray"`` (e.g. ``"auto"`` or
+            ``"head-node:6379"``; default ``$RAY_ADDRESS``, else a one-node instance
+            started for this run and shut down after it). An already connected Ray session
+            is used as it is.
 
     Returns:
         A :class:`BatchSummary`; its ``exit_status`` is 1 if any document failed.
@@ -418,15 +454,15 @@ def run_batch(
     """
     check_options(task=task, fmt=fmt, output=output, resume=resume, force=force,
                   errors_path=errors_path, workers=workers, batch_docs=batch_docs,
-                  threads=threads)
+                  threads=threads, engine=engine, ray_address=ray_address)
     from tqdm import tqdm
 
-    from argmine.pipeline import ArgumentMiner, load
+    from argmine.pipeline import ArgumentMiner
 
     spec = miner if isinstance(miner, ArgumentMiner) else (
         None if miner is None else str(miner), decoding)
-    if workers == 1 and isinstance(spec, tuple):
-        miner = load(spec[0], decoding=decoding)
+    if engine == "local" and workers == 1 and isinstance(spec, tuple):
+        miner = _load_spec(spec)
     elif isinstance(spec, tuple):  # fail here, not in workers that the pool would respawn
         from argmine.errors import ModelFormatError
         from argmine.pipeline import DEFAULT_MODEL, default_model_path
@@ -435,7 +471,8 @@ def run_batch(
             default_model_path()
         elif not Path(spec[0]).is_dir():
             raise ModelFormatError("E204", name=spec[0])
-    if threads is None and workers > 1 and "OMP_NUM_THREADS" not in os.environ:
+    if engine == "local" and threads is None and workers > 1 and (
+            "OMP_NUM_THREADS" not in os.environ):
         # Share the CPUs: torch would give every worker a thread per core.
         threads = max(1, _cpus() // workers)
     out_path, err_path = _paths(output, fmt, errors_path)
@@ -455,8 +492,14 @@ def run_batch(
     complete = False
     try:
         chunks = _chunks(sources, batch_docs, out.done, max_chars)
+        if engine == "ray":  # only the model work moves: reading and writing stay here
+            from argmine.ray_engine import ray_results
+
+            processing = ray_results(spec, task, fmt, chunks, workers, threads, ray_address)
+        else:
+            processing = _results(miner, spec, task, fmt, chunks, workers, threads)
         # closing(): an error here must stop the worker pool at once, not at garbage collection.
-        with closing(_results(miner, spec, task, fmt, chunks, workers, threads)) as processed:
+        with closing(processing) as processed:
             for chunk, results in processed:
                 _write_chunk(out, chunk, results, summary, on_error)
                 summary.seconds = elapsed = max(time.perf_counter() - start, 1e-9)

@@ -77,7 +77,7 @@ def sources_from_args(args: argparse.Namespace, inputs: list[str]):
 # --------------------------------------------------------------------------- batch commands
 def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
     """Add the inputs, outputs, resume and performance options of ``label``/``tree``."""
-    from argmine.batch import FORMATS
+    from argmine.batch import ENGINES, FORMATS
 
     add_source_arguments(parser)
     out = parser.add_argument_group("outputs")
@@ -98,11 +98,20 @@ def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
                       help="documents per chunk: per model call and per commit "
                       "(default %(default)s)")
     perf.add_argument("--workers", type=int, default=1, metavar="N",
-                      help="processes running the model, each with its own copy "
-                      "(default %(default)s)")
+                      help="processes running the model, each with its own copy; Ray actors "
+                      "with --engine ray (default %(default)s)")
     perf.add_argument("--threads", type=int, default=None, metavar="N",
                       help="torch threads per process (default: torch's choice for one "
-                      "process, CPUs / workers for several, or OMP_NUM_THREADS)")
+                      "process, CPUs / workers for several, or OMP_NUM_THREADS); CPUs per "
+                      "actor with --engine ray")
+    perf.add_argument("--engine", choices=ENGINES, default="local",
+                      help="where the model runs: 'local' processes, or 'ray': a pool of "
+                      "--workers Ray actors, on a one-node instance or on --ray-address "
+                      "(needs pip install argmine[ray]; the output is the same) "
+                      "(default %(default)s)")
+    perf.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                      help="Ray cluster for --engine ray, e.g. auto or head-node:6379 "
+                      "(default: $RAY_ADDRESS, else a one-node instance for this run)")
     perf.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                       help="progress bar on standard error (default: when it is a terminal)")
     parser.add_argument("--model", default=None,
@@ -124,7 +133,8 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
     try:
         check_options(task=task, fmt=args.format, output=args.output, resume=args.resume,
                       force=args.force, errors_path=args.errors, workers=args.workers,
-                      batch_docs=args.batch_docs, threads=args.threads, owner=name)
+                      batch_docs=args.batch_docs, threads=args.threads,
+                      engine=args.engine, ray_address=args.ray_address, owner=name)
     except ArgmineError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return 2
@@ -145,7 +155,8 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
                         resume=args.resume, force=args.force, errors_path=args.errors,
                         max_chars=args.max_chars, batch_docs=args.batch_docs,
                         progress=progress, total=total, workers=args.workers,
-                        threads=args.threads, decoding=decoding, on_error=report)
+                        threads=args.threads, decoding=decoding, on_error=report,
+                        engine=args.engine, ray_address=args.ray_address)
     if args.output is not None:
         done = f"{summary.ok} documents, {summary.units} units in {summary.seconds:.1f} s"
         if summary.skipped:
