@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	# ray: the tests of --engine ray run it on a one-node instance
-	$(BIN)/python -m pip install --quiet -e ".[test,ray]"
+	# ray and onnx: the tests of --engine ray and --backend onnx run them
+	$(BIN)/python -m pip install --quiet -e ".[test,ray,onnx]"
 	touch $(TEST_STAMP)
 
 demo: $(STAMP)  ## mine the seed article with the shipped default model

@@ -160,10 +160,10 @@ _WORKER: dict[str, Any] = {}
 
 
 def _load_spec(spec):
-    """The miner of a model spec: ``(name_or_folder, decoding)``, or a miner object itself."""
+    """The miner of a model spec: ``(name_or_folder, decoding, load options)``, or a miner."""
     from argmine.pipeline import load
 
-    return load(spec[0], decoding=spec[1]) if isinstance(spec, tuple) else spec
+    return load(spec[0], decoding=spec[1], **spec[2]) if isinstance(spec, tuple) else spec
 
 
 def _init_worker(spec, threads: int | None) -> None:
@@ -402,6 +402,7 @@ def run_batch(
     workers: int = 1,
     threads: int | None = None,
     decoding=None,
+    load_options: dict | None = None,
     on_error=None,
     engine: str = "local",
     ray_address: str | None = None,
@@ -435,6 +436,9 @@ def run_batch(
         threads: Torch threads per process (default: torch's own choice for one process;
             the CPUs shared among several workers unless ``OMP_NUM_THREADS`` is set).
         decoding: Tree decoding settings, when ``miner`` is a name or folder.
+        load_options: More :func:`argmine.load` arguments when ``miner`` is a name or
+            folder, e.g. ``{"quantize": True}`` or ``{"backend": "onnx"}``; every worker or
+            actor loads the model with them.
         on_error: Called with each error record (the CLI prints them).
         engine: ``"local"`` (this machine's processes) or ``"ray"``: the model work runs on
             a pool of ``workers`` Ray actors (:mod:`argmine.ray_engine`, needs
@@ -460,10 +464,14 @@ def run_batch(
     from argmine.pipeline import ArgumentMiner
 
     spec = miner if isinstance(miner, ArgumentMiner) else (
-        None if miner is None else str(miner), decoding)
+        None if miner is None else str(miner), decoding, dict(load_options or {}))
     if engine == "local" and workers == 1 and isinstance(spec, tuple):
         miner = _load_spec(spec)
     elif isinstance(spec, tuple):  # fail here, not in workers that the pool would respawn
+        if spec[2].get("backend"):
+            from argmine.onnx_backend import check_backend
+
+            check_backend(spec[2]["backend"], owner="run_batch")
         from argmine.errors import ModelFormatError
         from argmine.pipeline import DEFAULT_MODEL, default_model_path
 

@@ -49,6 +49,9 @@ MESSAGES: dict[str, str] = {
     "E205": "This {estimator} instance is not fitted yet. Call 'fit' with training data "
     "before using it, or load a trained one with from_pretrained().",
     "E206": "The encoder {name!r} could not be loaded: {detail}.",
+    "E207": "This model is int8-quantized for CPU inference only, so {action} is not "
+    "possible. Use the fp32 model it was made from (load it without quantize=True); "
+    "argmine.load(path, quantize=True) quantizes a saved model again on load.",
     # Parameters (E3xx)
     "E301": "The {param!r} parameter of {owner} must be {expected}. Got {value!r} instead.",
 }
@@ -110,3 +113,7 @@ class ModelFormatError(ArgmineError, OSError):
 
 class NotFittedError(ArgmineError, ValueError, AttributeError):
     """A trainable stage used before ``fit``."""
+
+
+class InferenceOnlyError(ArgmineError, TypeError):
+    """An operation that a model built for inference only (e.g. int8-quantized) cannot do."""

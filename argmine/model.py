@@ -37,6 +37,8 @@ from argmine.training.config import TrainingConfig
 logger = logging.getLogger(__name__)
 
 MODEL_TYPE = "argmine-network"
+ENCODE_CHUNK = 32
+"""Units per encoder call at inference, after sorting by length (little padding, fair GEMMs)."""
 
 
 def _device(device: str | torch.device) -> torch.device:
@@ -93,6 +95,36 @@ class ArgumentModel:
                  device: str | torch.device = "cpu") -> None:
         self.config = config if config is not None else TrainingConfig()
         self.device = _device(device)
+
+    def use_backend(self, backend: str = "torch", *, threads: int | None = None) -> ArgumentModel:
+        """Run the encoder at inference on ``"torch"`` or ``"onnx"`` (ONNX Runtime, CPU).
+
+        The ONNX graph is exported from the current weights (and cached, see
+        :mod:`argmine.onnx_backend`); training always runs in torch and drops the backend.
+
+        Raises:
+            InputError: E301 for an unknown backend, ``onnx`` without ONNX Runtime, or
+                ``onnx`` on a non-CPU device.
+        """
+        from argmine.onnx_backend import OnnxEncoder, check_backend
+
+        check_backend(backend, owner="ArgumentModel.use_backend")
+        self._check_fitted()
+        if backend == "torch":
+            self.__dict__.pop("onnx_encoder_", None)
+            return self
+        if self.device.type != "cpu":
+            from argmine.errors import InputError
+
+            raise InputError("E301", param="backend", owner="ArgumentModel.use_backend",
+                             value=backend, expected="'torch' on a GPU (onnx runs on the CPU)")
+        self.onnx_encoder_ = OnnxEncoder(self.network_, threads=threads)
+        return self
+
+    @property
+    def backend(self) -> str:
+        """``"onnx"`` if the encoder runs in ONNX Runtime at inference, else ``"torch"``."""
+        return "onnx" if getattr(self, "onnx_encoder_", None) is not None else "torch"
 
     def to(self, device: str | torch.device) -> ArgumentModel:
         """Move the model to ``device`` (like ``nn.Module.to``) and return it."""
@@ -172,7 +204,7 @@ class ArgumentModel:
         upper = run_layers(encoder, hidden, mask, split, n_layers)
         return mean_pool(upper, mask)
 
-    def _encode_sorted(self, texts: Sequence[str], chunk: int = 32) -> torch.Tensor:
+    def _encode_sorted(self, texts: Sequence[str], chunk: int = ENCODE_CHUNK) -> torch.Tensor:
         # Padding every unit of a batch to its longest one wastes most of the encoder's work
         # on real text (2.5x the tokens on the essays): encode in chunks of similar length.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -180,7 +212,8 @@ class ArgumentModel:
         for start in range(0, len(order), chunk):
             idx = order[start : start + chunk]
             batch = self._tokenize([texts[i] for i in idx])
-            pieces.append(self.network_.encode(batch["input_ids"], batch["attention_mask"]))
+            encode = getattr(self, "onnx_encoder_", None) or self.network_.encode
+            pieces.append(encode(batch["input_ids"], batch["attention_mask"]))
         vectors = torch.cat(pieces)
         out = torch.empty_like(vectors)
         out[torch.tensor(order, device=vectors.device)] = vectors
@@ -262,6 +295,8 @@ class ArgumentModel:
         from tqdm.auto import tqdm
 
         cfg = self.config
+        # The exported graph holds the old weights; training changes them.
+        self.__dict__.pop("onnx_encoder_", None)
         T.seed_everything(cfg.seed)
         docs = [d for d in documents if d.units]
         if not docs:
@@ -458,5 +493,22 @@ class ArgumentModel:
     def __deepcopy__(self, memo):
         clone = type(self).__new__(type(self))
         for key, value in self.__dict__.items():
-            setattr(clone, key, copy.deepcopy(value, memo))
+            if key != "onnx_encoder_":  # an ORT session cannot be copied; rebuilt below
+                setattr(clone, key, copy.deepcopy(value, memo))
+        if self.backend == "onnx":
+            clone.use_backend("onnx")
         return clone
+
+    def __getstate__(self) -> dict:
+        # Worker processes receive models by pickling; an ORT session cannot be pickled,
+        # so it travels as the name of the backend and is rebuilt from the cached graph.
+        state = dict(self.__dict__)
+        if state.pop("onnx_encoder_", None) is not None:
+            state["_restore_backend"] = "onnx"
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        backend = state.pop("_restore_backend", None)
+        self.__dict__.update(state)
+        if backend:
+            self.use_backend(backend)

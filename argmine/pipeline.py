@@ -31,14 +31,23 @@ def default_model_path() -> Path:
     raise ModelFormatError("E204", name=DEFAULT_MODEL)
 
 
-def _load_scorer(path: Path):
+def _load_scorer(path: Path, *, quantize: bool = False):
     from argmine import persistence
 
     config = persistence.read_config(path)
     if config.get("model_type") == "argmine-baseline":
+        if quantize:
+            raise InputError("E301", param="quantize", owner="argmine.load",
+                             expected=f"False for {path}: it is the TF-IDF baseline, which has "
+                             "no neural layers to quantize (only argmine's network model has)",
+                             value=quantize)
         from argmine.baseline import BaselineModel
 
         return BaselineModel.from_pretrained(path)
+    if quantize:
+        from argmine.quantization import QuantizedArgumentModel
+
+        return QuantizedArgumentModel.from_pretrained(path)
     from argmine.model import ArgumentModel
 
     return ArgumentModel.from_pretrained(path)
@@ -58,8 +67,27 @@ class ArgumentMiner:
         self.decoding = decoding
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | Path | None = None, **kwargs) -> ArgumentMiner:
-        """Load a saved model folder (``None`` or ``"default"`` for the shipped model)."""
+    def from_pretrained(
+        cls, name_or_path: str | Path | None = None, *, quantize: bool = False,
+        backend: str = "torch", **kwargs
+    ) -> ArgumentMiner:
+        """Load a saved model folder (``None`` or ``"default"`` for the shipped model).
+
+        Args:
+            name_or_path: ``None`` (or ``"default"``) for the shipped model, or a folder.
+            quantize: Run the encoder with int8 dynamically quantized Linear layers (CPU
+                only; see :mod:`argmine.quantization`): faster, with slightly different
+                predictions; the miner cannot be trained or saved.
+            backend: ``"torch"`` or ``"onnx"``: run the encoder in ONNX Runtime (CPU; see
+                :mod:`argmine.onnx_backend`).
+            **kwargs: Passed to :class:`ArgumentMiner` (e.g. ``decoding=``).
+        """
+        from argmine.onnx_backend import check_backend
+
+        check_backend(backend, owner="argmine.load")
+        if quantize and backend != "torch":
+            raise InputError("E301", param="backend", owner="argmine.load", value=backend,
+                             expected="'torch' with quantize=True (int8 runs in torch)")
         if name_or_path in (None, DEFAULT_MODEL):
             path = default_model_path()
         else:
@@ -68,7 +96,14 @@ class ArgumentMiner:
                 from argmine.errors import ModelFormatError
 
                 raise ModelFormatError("E204", name=str(name_or_path))
-        return cls(_load_scorer(path), **kwargs)
+        scorer = _load_scorer(path, quantize=quantize)
+        if backend != "torch":
+            if not hasattr(scorer, "use_backend"):
+                raise InputError("E301", param="backend", owner="argmine.load", value=backend,
+                                 expected=f"'torch' for {path}: the TF-IDF baseline has no "
+                                 "encoder to run elsewhere")
+            scorer.use_backend(backend)
+        return cls(scorer, **kwargs)
 
     def save_pretrained(self, directory: str | Path) -> Path:
         """Save the underlying model folder."""
@@ -166,15 +201,32 @@ def _with_scores(unit: Unit, probs, best: int) -> Unit:
     )
 
 
-def load(name_or_path: str | Path | None = None, **kwargs) -> ArgumentMiner:
+def load(
+    name_or_path: str | Path | None = None, *, quantize: bool = False, backend: str = "torch",
+    **kwargs
+) -> ArgumentMiner:
     """Load an ArgumentMiner: the shipped default model, or a saved model folder.
 
     Args:
         name_or_path: ``None`` (or ``"default"``) for the shipped model; otherwise a folder
             written by ``save_pretrained``.
+        quantize: Quantize the encoder to int8 on load (dynamic quantization, CPU only):
+            faster labelling, slightly different predictions (see
+            :mod:`argmine.quantization`). The folder is not changed; the loaded miner cannot
+            be trained or saved.
+        backend: ``"torch"`` (default) or ``"onnx"``: the encoder in ONNX Runtime on the CPU
+            (``pip install 'argmine[onnx]'``; exported once per model and cached).
         **kwargs: Passed to :class:`ArgumentMiner` (e.g. ``decoding=``).
 
     Raises:
         ModelFormatError: If the model cannot be found or is invalid.
+        InputError: E301 for ``quantize=True`` or ``backend="onnx"`` on a baseline model
+            folder, for an unknown backend, or ``onnx`` without ONNX Runtime installed.
+
+    Examples:
+        >>> fast = load(quantize=True)          # doctest: +SKIP
+        >>> fast.model.quantized_               # doctest: +SKIP
+        True
     """
-    return ArgumentMiner.from_pretrained(name_or_path, **kwargs)
+    return ArgumentMiner.from_pretrained(name_or_path, quantize=quantize, backend=backend,
+                                         **kwargs)

@@ -155,7 +155,8 @@ def _session(address: str | None, num_cpus: int) -> Iterator[None]:
                              expected="the address of a running Ray cluster (started with "
                              "'ray start --head'; 'auto' finds one on this machine)") from exc
     else:
-        ray.init(num_cpus=num_cpus, include_dashboard=False, **quiet)
+        # "local": always a fresh instance of our own, never a stale one left by `ray start`.
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, **quiet)
     try:
         yield
     finally:

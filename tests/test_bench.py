@@ -15,7 +15,15 @@ import pytest
 from argmine.bench.components import classifier_type, decoded_types, type_report
 from argmine.bench.report import MARK_END, MARK_START, PUBLISHED, write_result
 from argmine.bench.scale import growth
-from argmine.bench.speed import encoder_flops
+from argmine.bench.speed import (
+    INT8,
+    PIPELINE_BEST,
+    PIPELINE_DEFAULT,
+    best_batch,
+    encoder_flops,
+    padded_tokens,
+    speed_rows,
+)
 from argmine.cli.app import main
 from argmine.document import Document, Relation, Unit
 from argmine.schema import Label, RelationKind
@@ -134,15 +142,72 @@ def test_bench_speed_smoke_reports_ratios_memory_and_bound(speed_scale_run):
     assert status == 0
     data = _check_result(out / "speed-model-smoke.json", "speed")
     systems = {(r["stage"], r["system"]) for r in data["rows"]}
-    assert {("label", "argmine"), ("tree", "argmine"), ("label", "transformers pipeline"),
+    assert {("label", "argmine"), ("tree", "argmine"), ("label", INT8),
+            ("label", PIPELINE_DEFAULT), ("label", PIPELINE_BEST),
             ("label", "baseline")} <= systems
-    label = next(r for r in data["rows"] if (r["stage"], r["system"]) == ("label", "argmine"))
-    assert label["metrics"]["ratio"] == pytest.approx(1.0)
-    assert 0 < label["metrics"]["peak_fraction"] and label["metrics"]["gflop_per_unit"] > 0
+    rows = {(r["stage"], r["system"]): r["metrics"] for r in data["rows"]}
+    label = rows["label", "argmine"]
+    assert label["ratio"] == pytest.approx(1.0)
+    assert rows["label", PIPELINE_DEFAULT]["ratio_to_pipeline_default"] == pytest.approx(1.0)
+    assert label["ratio_to_pipeline_default"] > 0
+    best = data["results"]["pipeline_best_batch_size"]
+    assert rows["label", PIPELINE_BEST]["batch_size"] == best in (1, 4)
+    assert data["results"]["runs"][f"label/{INT8}"]["units"] == label_units(data)
+    table = (out / "results.md").read_text(encoding="utf-8")
+    assert "× transformers pipeline (default batch size)" in table
+    assert f"best batch size of the sweep: {best})" in table
+    assert 0 < label["peak_fraction"] and label["gflop_per_unit"] > 0
     assert data["results"]["cpu_peak"]["gflops"] > 0
     run = data["results"]["runs"]["label/argmine"]
     assert {"median", "min", "max"} <= set(run["seconds"]) and "rss_peak_mib" in run["memory"]
     assert set(data["results"]["batch_sweep"]["transformers pipeline"]) == {"1", "4"}
+
+
+def label_units(data: dict) -> int:
+    return data["results"]["runs"]["label/argmine"]["units"]
+
+
+def test_bench_padded_tokens_counts_what_the_model_encodes(tiny_network, tiny_documents,
+                                                          monkeypatch):
+    model = tiny_network.model
+    docs = list(tiny_documents) * 4  # > 32 units per group: several chunks, sorted by length
+    seen: list[int] = []
+    encode = type(model.network_).encode
+
+    def spy(self, input_ids, attention_mask):
+        seen.append(input_ids.numel())
+        return encode(self, input_ids, attention_mask)
+
+    monkeypatch.setattr(type(model.network_), "encode", spy)
+    texts = [u.text for d in docs for u in d.units]
+    counts = [len(ids) for ids in model.tokenizer_(
+        texts, truncation=True, max_length=model.config.max_length)["input_ids"]]
+    for batch_units in (16, 128):
+        seen.clear()
+        model.predict_proba(docs, batch_units=batch_units)
+        assert len(seen) > 2
+        assert padded_tokens(docs, counts, batch_units) == sum(seen)
+
+
+def test_bench_speed_rows_ratios_and_best_batch():
+    def run(stage, system, rate, **extra):
+        return {"stage": stage, "system": system, **extra,
+                "units_per_second": {"median": rate, "min": rate, "max": rate},
+                "memory": {"rss_growth_mib": 1.0, "rss_peak_mib": 2.0}}
+
+    runs = {"label/argmine": run("label", "argmine", 100.0),
+            f"label/{PIPELINE_DEFAULT}": run("label", PIPELINE_DEFAULT, 25.0),
+            f"label/{PIPELINE_BEST}": run("label", PIPELINE_BEST, 50.0, batch_size=32),
+            "label/baseline": run("label", "baseline", 1000.0)}
+    rows = {r["system"]: r["metrics"] for r in speed_rows(
+        runs, {"flops_per_unit": 1e9}, {"gflops": 100.0})}
+    assert rows["argmine"]["ratio_to_pipeline_default"] == pytest.approx(4.0)
+    assert rows[PIPELINE_BEST]["ratio"] == pytest.approx(0.5)
+    assert rows[PIPELINE_BEST]["batch_size"] == 32
+    assert rows["argmine"]["peak_fraction"] == pytest.approx(1.0)
+    assert "peak_fraction" not in rows["baseline"]
+    sweep = {b: {"units_per_second": {"median": r}} for b, r in {1: 3.0, 8: 9.0, 32: 9.0}.items()}
+    assert best_batch(sweep) == 8
 
 
 def test_bench_scale_smoke_reports_growth_per_stage(speed_scale_run):

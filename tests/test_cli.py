@@ -453,3 +453,34 @@ def test_cli_train_on_a_fixture_corpus(capsys, tmp_path, fixtures_dir, torch_sin
     assert spec in (out_dir / "README.md").read_text()
     assert json.loads((out_dir / "config.json").read_text())["training"]["epochs"] == 1
     assert len(load(out_dir).label(TEXT)) == 4
+
+
+def test_cli_label_quantize_labels_with_the_int8_model(capsys, text_file: Path,
+                                                       tiny_model_dir: Path, torch_single_thread):
+    status, out, _ = _run(capsys, "label", "--model", tiny_model_dir, "--quantize", text_file)
+    assert status == 0
+    records = _jsonl(out)
+    units = load(tiny_model_dir, quantize=True).label(TEXT)
+    assert [r["score"] for r in records] == [round(u.score, 4) for u in units]
+
+
+def test_cli_label_onnx_backend_matches_torch(capsys, monkeypatch, tmp_path, text_file: Path,
+                                              tiny_model_dir: Path, torch_single_thread):
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("ARGMINE_CACHE", str(tmp_path / "cache"))
+    status, out, _ = _run(capsys, "label", "--model", tiny_model_dir, "--backend", "onnx",
+                          text_file)
+    assert status == 0
+    units = load(tiny_model_dir).label(TEXT)
+    got = _jsonl(out)
+    assert [r["label"] for r in got] == [u.label.value for u in units]
+    assert [r["score"] for r in got] == pytest.approx([u.score for u in units], abs=2e-4)
+    assert list((tmp_path / "cache" / "onnx").glob("*.onnx"))
+
+
+def test_cli_label_refuses_onnx_for_the_baseline(capsys, text_file: Path,
+                                                  tiny_baseline_dir: Path):
+    status, _, err = _run(capsys, "label", "--model", tiny_baseline_dir, "--backend", "onnx",
+                          text_file)
+    assert status != 0
+    assert "backend" in err and "Traceback" not in err

@@ -71,7 +71,7 @@ def _assert_same_records(ray_out: Path, local_out: Path) -> None:
 def ray_session():
     """One Ray instance for the module: each run_batch uses it instead of starting its own."""
     started = not ray.is_initialized()
-    ray.init(num_cpus=CPUS, include_dashboard=False, ignore_reinit_error=True,
+    ray.init(address="local", num_cpus=CPUS, include_dashboard=False, ignore_reinit_error=True,
              logging_level=logging.ERROR, log_to_driver=False)
     yield
     if started:

@@ -318,7 +318,7 @@ def test_trees_decode_single_root_forces_one_tree():
 
 
 def test_trees_decode_root_bias_merges_trees():
-    d = decode(*_two_arguments(), DecodingConfig(root_bias=-10.0))
+    d = decode(*_two_arguments(), DecodingConfig(root_bias=-50.0))
     assert len(d.roots) == 1
 
 

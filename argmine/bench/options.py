@@ -47,6 +47,11 @@ class BenchOptions:
         units_per_epoch: ``mtc``: units drawn per epoch from the corpus mixture.
         batch_units: ``mtc``: units per optimisation step.
         tune: ``mtc``: tune the decoder's weights per split on the held-out dev documents.
+        save_models: ``mtc``: keep each split's model in ``save_models/split-N`` and reuse
+            the ones already there (resume; re-scoring without retraining).
+        quantize: ``mtc``: also score the int8 dynamically quantized copy of each split's
+            model beside its fp32 original. (``speed`` always times the int8 copy of a
+            network model, so it needs no flag.)
         seed: Random seed of training.
         device: ``cpu`` or ``cuda``.
         threads: torch threads (``None``: torch's default).
@@ -77,6 +82,8 @@ class BenchOptions:
     units_per_epoch: int | None = None
     batch_units: int | None = None
     tune: bool = False
+    save_models: str | None = None
+    quantize: bool = False
     seed: int = 0
     device: str = "cpu"
     threads: int | None = None

@@ -128,6 +128,28 @@ def score_rows(report: dict, *, corpus: str, split: str, system: str) -> list[di
     return rows
 
 
+def quantized_rows(report: dict, *, corpus: str, split: str, system: str) -> list[dict]:
+    """Rows of the fp32 model and of its int8 copy (``report["quantized"]``), fp32 first.
+
+    Each int8 row also carries ``label_agreement``: the share of units whose classifier
+    label quantization left unchanged.
+
+    Examples:
+        >>> fp32 = {"macro_f1": .70, "accuracy": .80, "labels": ["claim"]}
+        >>> int8 = {"macro_f1": .69, "accuracy": .79, "labels": ["claim"]}
+        >>> r = {"labels": fp32, "quantized": {"labels": int8, "label_agreement": .97}}
+        >>> [(row["system"], row["metrics"]["macro_f1"])
+        ...  for row in quantized_rows(r, corpus="c", split="s", system="m")]
+        [('m (fp32)', 0.7), ('m (int8 dynamic quantization)', 0.69)]
+    """
+    rows = score_rows(report, corpus=corpus, split=split, system=f"{system} (fp32)")
+    int8 = score_rows(report["quantized"], corpus=corpus, split=split,
+                      system=f"{system} (int8 dynamic quantization)")
+    for row in int8:
+        row["metrics"]["label_agreement"] = report["quantized"].get("label_agreement")
+    return rows + int8
+
+
 def label_plots(report: dict, out: Path, stem: str, title: str) -> list[str]:
     """Confusion matrix of the classifier's labels and per-label F1 bars; returns file names."""
     from argmine.evaluation.plots import plot_confusion, plot_label_f1
@@ -136,6 +158,8 @@ def label_plots(report: dict, out: Path, stem: str, title: str) -> list[str]:
     bars = {"classifier": report["labels"]}
     if "decoded_labels" in report:
         bars["decoded trees"] = report["decoded_labels"]
+    if "quantized" in report:
+        bars["classifier, int8"] = report["quantized"]["labels"]
     plot_label_f1(bars, out / f"{stem}-f1.png", f"{title}: F1 per label")
     return [f"{stem}-confusion.png", f"{stem}-f1.png"]
 
@@ -182,6 +206,10 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
         raise InputError("E301", param="--extra", owner="argmine bench mtc", value=options.extra,
                          expected="corpora other than the microtexts (they are the test set)")
     baseline = options.model == "baseline"
+    if baseline and options.quantize:
+        raise InputError("E301", param="--quantize", owner="argmine bench mtc", value=True,
+                         expected="left out with --model baseline (the TF-IDF baseline has no "
+                         "neural layers to quantize)")
     init = None if baseline or options.model is None else options.model
 
     def make(index: int):
@@ -198,16 +226,27 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
         for name in ("trainable_layers", "batch_units"):
             if getattr(options, name) is not None:
                 settings[name] = getattr(options, name)
-        return ArgumentModel(TrainingConfig(**settings))
+        return ArgumentModel(TrainingConfig(**settings), device=options.device)
 
     def show(result: dict) -> None:
         s = result.get("structure", {})
         _log(f"mtc split {result['split']}: macro-F1 {result['labels']['macro_f1']:.3f} "
              + " ".join(f"{k} {s[k]:.3f}" for k in STRUCTURE_KEYS if k in s))
+        if "quantized" in result:
+            q = result["quantized"]
+            _log(f"mtc split {result['split']} int8: macro-F1 {q['labels']['macro_f1']:.3f}, "
+                 f"{q['label_agreement']:.1%} of labels unchanged")
 
+    from argmine.trees import DecodingConfig
+
+    # Every microtext holds exactly one argument, so its trees are decoded as one tree (the
+    # evidence-graph papers decode one tree per text too).
     report = microtext_cv(docs, folds, make, iterations=options.iterations, init_from=init,
                           extra_train=extra, structure=True, on_split=show,
-                          **({"tune": True} if options.tune else {}))
+                          decoding=DecodingConfig(single_root=True),
+                          models_dir=options.save_models,
+                          **({"tune": True} if options.tune else {}),
+                          **({"quantize": True} if options.quantize else {}))
     if baseline:
         system = "baseline: TF-IDF + position features + logistic regression"
         model = {"name": "baseline", "path": None, "type": "argmine-baseline"}
@@ -221,13 +260,19 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
     split = f"fixed 10x5 folds: {n_splits} split{'s' * (n_splits != 1)}, gold units"
     macro = [r["labels"]["macro_f1"] for r in report["splits"]]
     report["macro_f1_per_split"] = macro
-    rows = score_rows(report, corpus="microtexts", split=split, system=system)
+    if "quantized" in report:
+        report["quantized"]["macro_f1_per_split"] = [
+            r["quantized"]["labels"]["macro_f1"] for r in report["splits"]]
+    if options.quantize:
+        rows = quantized_rows(report, corpus="microtexts", split=split, system=system)
+    else:
+        rows = score_rows(report, corpus="microtexts", split=split, system=system)
     return {"corpus": "microtexts", "split": split, "protocol": report.get("protocol"),
-            "model": {**model, "training": {
+            "model": {**model, "quantized_copy_scored": options.quantize, "training": {
                 "epochs": options.epochs, "trainable_layers": options.trainable_layers,
                 "extra": list(options.extra), "weights": dict(options.weights),
                 "units_per_epoch": options.units_per_epoch, "batch_units": options.batch_units,
-                "tune_decoding": options.tune, "seed": options.seed}},
+                "tune_decoding": options.tune, "single_root": True, "seed": options.seed}},
             "rows": rows, "results": report,
             "plots": label_plots(report, out, stem, f"microtexts, {system}")}
 

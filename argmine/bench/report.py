@@ -170,18 +170,44 @@ def speed_table(results: Sequence[dict]) -> list[str]:
         body = []
         for row in rows:
             x = row["metrics"]
-            body.append([row["stage"], row["system"], _num(x["units_per_s"], 1),
+            system = _with_batch(row["system"], x.get("batch_size"))
+            body.append([row["stage"], system, _num(x["units_per_s"], 1),
                          f"{_num(x['units_per_s_min'], 1)}–{_num(x['units_per_s_max'], 1)}",
-                         f"×{_num(x['ratio'], 2)}", _num(x.get("rss_growth_mib"), 1),
-                         _num(x.get("gflop_per_unit"), 3),
+                         _ratio(x.get("ratio_to_pipeline_default")), _ratio(x["ratio"]),
+                         _num(x.get("rss_growth_mib"), 1), _num(x.get("gflop_per_unit"), 3),
                          _num(None if x.get("peak_fraction") is None
                               else 100 * x["peak_fraction"], 1),
                          _num(x.get("bound_units_per_s"), 0)])
+        if any("ratio_to_pipeline_default" in row["metrics"] for row in rows):
+            lines += ["Ratios are units/s over those of the transformers pipeline called as "
+                      "users call it (`pipeline(...)(texts)`, its default batch size of 1), "
+                      "and over those of argmine label.", ""]
         lines += _table(["Stage", "System", "Units/s (median)", "Spread (min–max)",
-                         "× argmine label", "Peak RSS growth (MiB)", "GFLOP/unit",
-                         "% of peak FLOP/s", "Bound (units/s)"], body)
+                         "× transformers pipeline (default batch size)", "× argmine label",
+                         "Peak RSS growth (MiB)", "GFLOP/unit", "% of peak FLOP/s",
+                         "Bound (units/s)"], body)
         lines.append("")
     return lines
+
+
+def _with_batch(system: str, batch: int | None) -> str:
+    """Name the batch size a system was timed at inside its name.
+
+    Examples:
+        >>> _with_batch("pipeline (best batch size)", 32)
+        'pipeline (best batch size: 32)'
+        >>> _with_batch("pipeline", 8)
+        'pipeline (batch size 8)'
+    """
+    if batch is None:
+        return system
+    if system.endswith(")"):
+        return f"{system[:-1]}: {batch})"
+    return f"{system} (batch size {batch})"
+
+
+def _ratio(value) -> str:
+    return "–" if value is None else f"×{_num(value, 2)}"
 
 
 def scale_table(results: Sequence[dict]) -> list[str]:

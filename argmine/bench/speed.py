@@ -3,17 +3,20 @@
 Every system runs on the same segmented texts in one process, one after the other:
 
 * **argmine label**: ``ArgumentMiner.label_documents`` (encoder + heads, most probable label);
+* **argmine (int8) label**: the same with the encoder's Linear layers int8 dynamically
+  quantized (:mod:`argmine.quantization`; CPU only);
 * **argmine tree**: ``ArgumentMiner.mine_documents`` (the same plus linking and decoding);
 * **transformers pipeline**: ``pipeline("text-classification")`` over the same encoder
   with an untrained 5-way head (only its speed matters): the cost of the encoder alone as
-  the Hugging Face stack runs it;
+  the Hugging Face stack runs it, once called as users call it (``pipeline(...)(texts)``,
+  default batch size 1) and once at the fastest batch size of the sweep;
 * **baseline**: the classical TF-IDF + logistic-regression labeller (and its trees).
 
 Throughput is in units (sentences) per second: the median over repeats after a warm-up,
-with its spread, and as a ratio to argmine label. The compute bound puts the encoder's
-FLOPs per unit (from its config and the measured token counts) against the CPU's peak
-FLOP rate, measured with a large fp32 GEMM on the same threads, so the distance between
-what runs and what the hardware could do is visible.
+with its spread, as a ratio to argmine label and as a ratio to the pipeline's default call.
+The compute bound puts the encoder's FLOPs per unit (from its config and the measured token
+counts) against the CPU's peak FLOP rate, measured with a large fp32 GEMM on the same
+threads, so the distance between what runs and what the hardware could do is visible.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from argmine.bench.measure import measure
 from argmine.bench.options import BenchOptions
 from argmine.document import Document
+from argmine.errors import InputError
 
 
 def _log(message: str) -> None:
@@ -91,22 +95,56 @@ def encoder_flops(config, token_counts: Sequence[int]) -> dict:
             "flops_per_unit": total, "attention_fraction": attention / total if total else 0.0}
 
 
-def padded_tokens(docs: Sequence[Document], counts: Sequence[int], batch_units: int) -> int:
-    """Tokens the encoder actually runs when argmine pads each batch to its longest unit.
+def encode_chunk() -> int:
+    """Units per encoder call within one ``predict_proba`` group (the model's ``ENCODE_CHUNK``).
+
+    Examples:
+        >>> encode_chunk() > 0
+        True
+    """
+    from argmine.model import ENCODE_CHUNK
+
+    return ENCODE_CHUNK
+
+
+def padded_tokens(
+    docs: Sequence[Document], counts: Sequence[int], batch_units: int, chunk: int | None = None
+) -> int:
+    """Tokens the encoder actually runs, padding included, when argmine labels ``docs``.
+
+    ``predict_proba`` groups whole documents into about ``batch_units`` units; within a
+    group, ``ArgumentModel._encode_sorted`` orders the units by character length and encodes
+    them ``chunk`` at a time, each chunk padded to its longest unit. This follows the same
+    steps on the token counts.
+
+    Args:
+        docs: The documents, in the order they are labelled.
+        counts: Tokens of every unit of ``docs`` in order (truncated, special tokens
+            included, no padding).
+        batch_units: ``predict_proba``'s ``batch_units``.
+        chunk: Units per encoder call (default: the model's, :func:`encode_chunk`).
 
     Examples:
         >>> from argmine.pipeline import ArgumentMiner
         >>> docs = [ArgumentMiner.to_document(["A b.", "C."])]
         >>> padded_tokens(docs, [5, 3], 128)
         10
+        >>> padded_tokens(docs, [5, 3], 128, chunk=1)  # each unit alone: no padding
+        8
     """
     from argmine.training.trainer import batches
 
+    chunk = chunk or encode_chunk()
     total, offset = 0, 0
-    for group in batches(list(docs), batch_units):
-        n = sum(len(d.units) for d in group)
-        total += n * max(counts[offset: offset + n], default=0)
-        offset += n
+    # predict_proba leaves documents without units out of its groups.
+    for group in batches([d for d in docs if d.units], batch_units):
+        texts = [u.text for d in group for u in d.units]
+        tokens = counts[offset: offset + len(texts)]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), chunk):
+            piece = order[start: start + chunk]
+            total += len(piece) * max(tokens[i] for i in piece)
+        offset += len(texts)
     return total
 
 
@@ -157,8 +195,96 @@ def _baseline(options: BenchOptions, docs: Sequence[Document], miner):
     return BaselineModel(seed=options.seed).fit(labelled), "fitted on the benchmark texts"
 
 
+PIPELINE_DEFAULT = "transformers pipeline (default batch size)"
+"""The reference as users call it: ``pipeline(...)(texts)``, which runs one text at a time."""
+PIPELINE_BEST = "transformers pipeline (best batch size of the sweep)"
+"""The reference at the fastest batch size of the sweep (``--batch-sizes``)."""
+INT8 = "argmine (int8)"
+"""argmine with the encoder's Linear layers int8-quantized (``argmine.quantization``)."""
+ONNX = "argmine (ONNX Runtime, fp32)"
+"""argmine with its encoder in ONNX Runtime (``argmine.onnx_backend``), heads in torch."""
+
+
+def _onnx_miner(miner, device: str):
+    """A copy of ``miner`` whose encoder runs in ONNX Runtime, or ``None`` where it cannot."""
+    import copy
+
+    from argmine.model import ArgumentModel
+    from argmine.onnx_backend import check_backend
+    from argmine.pipeline import ArgumentMiner
+
+    if device != "cpu" or not isinstance(miner.model, ArgumentModel):
+        return None
+    try:
+        check_backend("onnx")
+    except InputError:  # ONNX Runtime not installed: the row is left out, not faked
+        return None
+    model = copy.deepcopy(miner.model)
+    return ArgumentMiner(model.use_backend("onnx"), decoding=miner.decoding)
+
+
+def _int8_miner(miner, device: str):
+    """The int8 copy of ``miner`` (same decoding), or ``None`` where there is none to time."""
+    from argmine.model import ArgumentModel
+    from argmine.pipeline import ArgumentMiner
+    from argmine.quantization import quantize_dynamic
+
+    # Dynamic int8 kernels exist for the CPU only; the baseline has nothing to quantize.
+    if device != "cpu" or not isinstance(miner.model, ArgumentModel):
+        return None
+    return ArgumentMiner(quantize_dynamic(miner.model), decoding=miner.decoding)
+
+
+def best_batch(points: dict[int, dict]) -> int:
+    """The batch size of the highest median throughput in a sweep (the smallest on ties).
+
+    Examples:
+        >>> best_batch({1: {"units_per_second": {"median": 5.0}},
+        ...             8: {"units_per_second": {"median": 9.0}}})
+        8
+    """
+    return max(sorted(points), key=lambda b: points[b]["units_per_second"]["median"])
+
+
+def speed_rows(runs: dict[str, dict], flops: dict, peak: dict) -> list[dict]:
+    """Speed table rows: throughput with its spread, ratios, memory and the compute bound.
+
+    ``ratio`` is against ``label/argmine``; ``ratio_to_pipeline_default`` against the
+    transformers pipeline called as users call it (default batch size), where it was timed.
+    """
+    def rate(key: str) -> float | None:
+        return runs[key]["units_per_second"]["median"] if key in runs else None
+
+    reference_rate = rate("label/argmine")
+    default_rate = rate(f"label/{PIPELINE_DEFAULT}")
+    rows = []
+    for run in runs.values():
+        spread = run["units_per_second"]
+        metrics = {"units_per_s": spread["median"], "units_per_s_min": spread["min"],
+                   "units_per_s_max": spread["max"], "ratio": spread["median"] / reference_rate,
+                   "ratio_to_pipeline_default": (spread["median"] / default_rate
+                                                 if default_rate else None),
+                   "rss_growth_mib": run["memory"]["rss_growth_mib"],
+                   "rss_peak_mib": run["memory"]["rss_peak_mib"]}
+        if "batch_size" in run:
+            metrics["batch_size"] = run["batch_size"]
+        if run["stage"] != "segment" and run["system"] != "baseline":
+            # The encoder's FLOPs at the measured rate, against the fp32 GEMM peak.
+            achieved = spread["median"] * flops["flops_per_unit"]
+            metrics["gflop_per_unit"] = flops["flops_per_unit"] / 1e9
+            metrics["peak_fraction"] = achieved / (peak["gflops"] * 1e9)
+            metrics["bound_units_per_s"] = peak["gflops"] * 1e9 / flops["flops_per_unit"]
+        rows.append({"table": "speed", "stage": run["stage"], "system": run["system"],
+                     "metrics": metrics})
+    return rows
+
+
 def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     """Time argmine's ``label`` and ``tree`` beside the transformers pipeline and the baseline.
+
+    Systems: argmine (fp32) and its int8 copy; the transformers pipeline called with its
+    default batch size (as users call it) and at the best batch size of the sweep; the
+    baseline.
 
     Returns:
         The result: ``rows`` (speed table), ``results`` (every measurement, the batch-size
@@ -173,6 +299,14 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     rss0 = rss_bytes()
     miner, info = load_miner(options)
     loaded = {"argmine": rss_bytes() - rss0}
+    rss0 = rss_bytes()
+    int8 = _int8_miner(miner, device)
+    if int8 is not None:
+        loaded[INT8] = rss_bytes() - rss0
+    rss0 = rss_bytes()
+    onnx = _onnx_miner(miner, device)
+    if onnx is not None:
+        loaded[ONNX] = rss_bytes() - rss0
     texts, source = source_texts(options)
     texts, docs = benchmark_documents(texts, options.units)
     n_units = sum(len(d.units) for d in docs)
@@ -189,24 +323,14 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     max_length = getattr(config, "max_length", 96)
     batch_units = 128  # ArgumentModel.predict_proba's default, which label/tree use
 
-    def hf(batch: int):
-        return lambda: reference(unit_texts, batch_size=batch, truncation=True,
-                                 max_length=max_length)
+    def hf(batch: int | None):
+        # batch None: no batch_size argument at all, exactly as a user calls the pipeline.
+        sizing = {} if batch is None else {"batch_size": batch}
+        return lambda: reference(unit_texts, truncation=True, max_length=max_length, **sizing)
 
     timed = {"repeats": options.repeats, "warmup": options.warmup, "units": n_units,
              "device": device}
-    runs = {}
-    plan = [
-        ("segment", "argmine", lambda: [ArgumentMiner.to_document(t) for t in texts]),
-        ("label", "argmine", lambda: miner.label_documents(docs)),
-        ("tree", "argmine", lambda: miner.mine_documents(docs)),
-        ("label", "transformers pipeline", hf(batch_units)),
-        ("label", "baseline", lambda: base_miner.label_documents(docs)),
-        ("tree", "baseline", lambda: base_miner.mine_documents(docs)),
-    ]
-    for stage, system, fn in plan:
-        _log(f"speed: {stage} / {system}")
-        runs[f"{stage}/{system}"] = {"stage": stage, "system": system, **measure(fn, **timed)}
+    # The sweep runs first: the pipeline's best batch size is timed in full below.
     sweep: dict[str, dict[int, dict]] = {"argmine label": {}, "transformers pipeline": {}}
     sweep_timed = {**timed, "repeats": min(options.repeats, 3)}
     for batch in options.batch_sizes:
@@ -215,6 +339,23 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
             sweep["argmine label"][batch] = measure(
                 lambda b=batch: miner.model.predict_proba(docs, batch_units=b), **sweep_timed)
         sweep["transformers pipeline"][batch] = measure(hf(batch), **sweep_timed)
+    best = best_batch(sweep["transformers pipeline"])
+    plan = [
+        ("segment", "argmine", lambda: [ArgumentMiner.to_document(t) for t in texts], {}),
+        ("label", "argmine", lambda: miner.label_documents(docs), {}),
+        *([("label", INT8, lambda: int8.label_documents(docs), {})] if int8 else []),
+        *([("label", ONNX, lambda: onnx.label_documents(docs), {})] if onnx else []),
+        ("tree", "argmine", lambda: miner.mine_documents(docs), {}),
+        ("label", PIPELINE_DEFAULT, hf(None), {}),
+        ("label", PIPELINE_BEST, hf(best), {"batch_size": best}),
+        ("label", "baseline", lambda: base_miner.label_documents(docs), {}),
+        ("tree", "baseline", lambda: base_miner.mine_documents(docs), {}),
+    ]
+    runs = {}
+    for stage, system, fn, extra in plan:
+        _log(f"speed: {stage} / {system}")
+        runs[f"{stage}/{system}"] = {"stage": stage, "system": system, **extra,
+                                     **measure(fn, **timed)}
     tokenizer = reference.tokenizer
     counts = [len(ids) for ids in tokenizer(unit_texts, truncation=True,
                                             max_length=max_length)["input_ids"]]
@@ -223,22 +364,7 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     flops["padding_overhead"] = flops["padded_tokens_per_unit"] / max(flops["mean_tokens"], 1e-9)
     _log(f"speed: peak FLOP rate ({options.gemm_size}x{options.gemm_size} GEMM)")
     peak = cpu_peak_flops(options.gemm_size, options.repeats, device)
-    reference_rate = runs["label/argmine"]["units_per_second"]["median"]
-    rows = []
-    for run in runs.values():
-        rate = run["units_per_second"]
-        metrics = {"units_per_s": rate["median"], "units_per_s_min": rate["min"],
-                   "units_per_s_max": rate["max"], "ratio": rate["median"] / reference_rate,
-                   "rss_growth_mib": run["memory"]["rss_growth_mib"],
-                   "rss_peak_mib": run["memory"]["rss_peak_mib"]}
-        if run["stage"] != "segment" and run["system"] != "baseline":
-            # The encoder's FLOPs at the measured rate, against the GEMM peak.
-            achieved = rate["median"] * flops["flops_per_unit"]
-            metrics["gflop_per_unit"] = flops["flops_per_unit"] / 1e9
-            metrics["peak_fraction"] = achieved / (peak["gflops"] * 1e9)
-            metrics["bound_units_per_s"] = peak["gflops"] * 1e9 / flops["flops_per_unit"]
-        rows.append({"table": "speed", "stage": run["stage"], "system": run["system"],
-                     "metrics": metrics})
+    rows = speed_rows(runs, flops, peak)
     from argmine.bench.plots import plot_throughput
 
     plot_throughput(sweep, runs["label/baseline"]["units_per_second"]["median"],
@@ -249,6 +375,7 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
             "model": {**info, "baseline": baseline_source}, "rows": rows,
             "results": {"runs": runs, "batch_sweep": {k: {str(b): v for b, v in s.items()}
                                                       for k, s in sweep.items()},
+                        "pipeline_best_batch_size": best,
                         "flops": flops, "cpu_peak": peak,
                         "load_rss_mib": {k: round(v / 2**20, 1) for k, v in loaded.items()}},
             "plots": [f"{stem}-throughput.png"]}

@@ -112,10 +112,26 @@ def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
     perf.add_argument("--ray-address", default=None, metavar="ADDRESS",
                       help="Ray cluster for --engine ray, e.g. auto or head-node:6379 "
                       "(default: $RAY_ADDRESS, else a one-node instance for this run)")
+    perf.add_argument("--quantize", action="store_true",
+                      help="int8 dynamic quantization of the encoder (CPU; faster, labels "
+                      "differ slightly: see the benchmarks)")
+    perf.add_argument("--backend", choices=("torch", "onnx"), default="torch",
+                      help="run the encoder in torch or in ONNX Runtime (needs pip install "
+                      "argmine[onnx]) (default %(default)s)")
     perf.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                       help="progress bar on standard error (default: when it is a terminal)")
     parser.add_argument("--model", default=None,
                         help="model folder (default: the shipped default model)")
+
+
+def _load_options(args: argparse.Namespace) -> dict:
+    """The ``argmine.load`` arguments the command line asks for (only non-defaults)."""
+    options = {}
+    if args.quantize:
+        options["quantize"] = True
+    if args.backend != "torch":
+        options["backend"] = args.backend
+    return options
 
 
 def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int:
@@ -156,7 +172,8 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
                         max_chars=args.max_chars, batch_docs=args.batch_docs,
                         progress=progress, total=total, workers=args.workers,
                         threads=args.threads, decoding=decoding, on_error=report,
-                        engine=args.engine, ray_address=args.ray_address)
+                        engine=args.engine, ray_address=args.ray_address,
+                        load_options=_load_options(args))
     if args.output is not None:
         done = f"{summary.ok} documents, {summary.units} units in {summary.seconds:.1f} s"
         if summary.skipped:

@@ -67,6 +67,11 @@ def register(sub) -> None:
     parser.add_argument("--batch-units", type=int, help="mtc: units per optimisation step")
     parser.add_argument("--tune", action="store_true", help="mtc: tune the decoder's weights "
                         "per split on the held-out dev documents (never the test fold)")
+    parser.add_argument("--save-models", metavar="DIR", help="mtc: keep each split's model in "
+                        "DIR/split-N and reuse those already there (resume)")
+    parser.add_argument("--quantize", action="store_true", help="mtc: also score the int8 "
+                        "dynamically quantized copy of every split's model (same test fold, "
+                        "same decoding) beside the fp32 one")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
@@ -133,7 +138,8 @@ def run(args) -> int:
         level=args.level, iterations=args.iterations, max_splits=args.max_splits,
         epochs=args.epochs, trainable_layers=args.trainable_layers, extra=tuple(args.extra),
         weights=parse_weights(args.weight), units_per_epoch=args.units_per_epoch,
-        batch_units=args.batch_units, tune=args.tune,
+        batch_units=args.batch_units, tune=args.tune, save_models=args.save_models,
+        quantize=args.quantize,
         seed=args.seed, device=args.device, threads=args.threads, max_docs=args.max_docs,
         repeats=args.repeats, warmup=args.warmup, units=args.units,
         batch_sizes=args.batch_sizes, lengths=args.lengths, doc_counts=args.doc_counts,

@@ -1,0 +1,139 @@
+"""ONNX Runtime as the encoder backend for inference on a CPU.
+
+The encoder is most of argmine's inference cost. ONNX Runtime runs the same fine-tuned
+encoder (exported with mean pooling, dynamic batch and sequence axes) faster than eager torch
+on a laptop CPU: it fuses the elementwise work and pre-packs the weights once (see
+``benchmarks/onnx_trial.py`` and the speed table). Outputs agree with torch to ~1e-6.
+
+The exported graph depends on the model's weights, so it is written once per model into a
+cache folder (``$ARGMINE_CACHE``, else ``~/.cache/argmine``) under a name derived from the
+weights, and reused afterwards. It is a derived file, never part of a model folder: the
+safetensors weights stay the one source of truth.
+
+Only inference uses it: training, and the heads on top of the encoder, stay in torch.
+
+Examples:
+    >>> from argmine.pipeline import load
+    >>> miner = load(backend="onnx")          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from argmine.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("torch", "onnx")
+_OPSET = 17
+
+
+def cache_dir() -> Path:
+    """Where exported graphs are kept: ``$ARGMINE_CACHE/onnx`` or ``~/.cache/argmine/onnx``."""
+    root = os.environ.get("ARGMINE_CACHE") or Path.home() / ".cache" / "argmine"
+    return Path(root) / "onnx"
+
+
+def check_backend(backend: str, owner: str = "argmine") -> None:
+    """Refuse unknown backends, and ``onnx`` where ONNX Runtime is not installed.
+
+    Raises:
+        InputError: E301 naming the parameter and what to do.
+    """
+    if backend not in BACKENDS:
+        raise InputError("E301", param="backend", owner=owner, value=backend,
+                         expected=f"one of {', '.join(BACKENDS)}")
+    if backend == "onnx":
+        import importlib.util
+
+        missing = [m for m in ("onnxruntime", "onnx") if importlib.util.find_spec(m) is None]
+        if missing:
+            raise InputError("E301", param="backend", owner=owner, value=backend,
+                             expected="'torch', or install the ONNX extra first: "
+                             "pip install 'argmine[onnx]'")
+
+
+class _PooledEncoder(torch.nn.Module):
+    """The encoder plus mean pooling: what ``ArgumentNetwork.encode`` computes."""
+
+    def __init__(self, network: torch.nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.network.encode(input_ids, attention_mask)
+
+
+def _graph_key(network: torch.nn.Module) -> str:
+    """A name that changes whenever the encoder's weights (or the exporter) change."""
+    digest = hashlib.sha256()
+    digest.update(f"{torch.__version__}|{_OPSET}".encode())
+    for name, tensor in network.encoder.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:24]
+
+
+def export_encoder(network: torch.nn.Module, path: Path) -> Path:
+    """Export ``network.encode`` (encoder + mean pooling) to ONNX at ``path``, atomically."""
+    sample = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
+    axes = {"input_ids": {0: "batch", 1: "sequence"},
+            "attention_mask": {0: "batch", 1: "sequence"}, "pooled": {0: "batch"}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    was_training = network.training
+    network.eval()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes on shape-constant branches
+            # The TorchScript exporter: the dynamo one would also need onnxscript.
+            torch.onnx.export(_PooledEncoder(network).cpu(), sample, str(tmp), dynamo=False,
+                              input_names=["input_ids", "attention_mask"],
+                              output_names=["pooled"], dynamic_axes=axes,
+                              opset_version=_OPSET)
+        tmp.replace(path)  # a concurrent exporter writes the same bytes; last one wins
+    finally:
+        network.train(was_training)
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+class OnnxEncoder:
+    """Runs the exported encoder in an ONNX Runtime session on the CPU.
+
+    Args:
+        network: The ``ArgumentNetwork`` whose encoder to export (its weights as they are).
+        threads: Intra-op threads (default: torch's current number of threads).
+        directory: Cache folder for the exported graph (default: :func:`cache_dir`).
+    """
+
+    def __init__(self, network: torch.nn.Module, threads: int | None = None,
+                 directory: Path | None = None) -> None:
+        check_backend("onnx", owner="OnnxEncoder")
+        import onnxruntime as ort
+
+        path = (directory or cache_dir()) / f"encoder-{_graph_key(network)}.onnx"
+        if not path.is_file():
+            logger.warning("exporting the encoder to ONNX once, into %s", path)
+            export_encoder(network, path)
+        self.path = path
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # only errors: ORT warns about unused initialisers
+        self.session = ort.InferenceSession(str(path), options,
+                                            providers=["CPUExecutionProvider"])
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Pooled unit vectors ``(batch, hidden)`` for a tokenized batch."""
+        feeds = {"input_ids": input_ids.cpu().numpy().astype(np.int64),
+                 "attention_mask": attention_mask.cpu().numpy().astype(np.int64)}
+        return torch.from_numpy(self.session.run(None, feeds)[0])

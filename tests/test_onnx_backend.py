@@ -1,0 +1,85 @@
+"""The ONNX Runtime encoder backend: same predictions as torch, cached export, clear errors."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+
+@pytest.fixture()
+def onnx_cache(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("ARGMINE_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "onnx"
+
+
+def test_onnx_backend_predicts_like_torch(tiny_model_dir, tiny_documents, onnx_cache,
+                                          torch_single_thread):
+    from argmine.model import ArgumentModel
+
+    model = ArgumentModel.from_pretrained(tiny_model_dir)
+    expected = model.predict_proba(tiny_documents)
+    assert model.use_backend("onnx") is model and model.backend == "onnx"
+    got = model.predict_proba(tiny_documents)
+    for a, b in zip(expected, got):
+        np.testing.assert_allclose(a.label_probs, b.label_probs, atol=1e-4)
+        np.testing.assert_allclose(a.link_probs, b.link_probs, atol=1e-4)
+        np.testing.assert_allclose(a.attack_probs, b.attack_probs, atol=1e-4)
+    assert [p.name for p in onnx_cache.iterdir()] == [model.onnx_encoder_.path.name]
+    model.use_backend("torch")
+    assert model.backend == "torch"
+
+
+def test_onnx_export_is_cached_per_weights(tiny_model_dir, onnx_cache, torch_single_thread):
+    import torch
+
+    from argmine.model import ArgumentModel
+
+    first = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
+    stamp = first.onnx_encoder_.path.stat().st_mtime_ns
+    again = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
+    assert again.onnx_encoder_.path == first.onnx_encoder_.path
+    assert again.onnx_encoder_.path.stat().st_mtime_ns == stamp  # reused, not re-exported
+    changed = ArgumentModel.from_pretrained(tiny_model_dir)
+    with torch.no_grad():
+        next(changed.network_.encoder.parameters()).add_(0.01)
+    changed.use_backend("onnx")
+    assert changed.onnx_encoder_.path != first.onnx_encoder_.path
+    assert len(list(onnx_cache.glob("*.onnx"))) == 2
+
+
+def test_onnx_backend_survives_pickle_and_deepcopy(tiny_model_dir, tiny_documents, onnx_cache,
+                                                   torch_single_thread):
+    from argmine.model import ArgumentModel
+
+    model = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
+    expected = model.predict_proba(tiny_documents[:2])
+    for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert clone.backend == "onnx"
+        for a, b in zip(expected, clone.predict_proba(tiny_documents[:2])):
+            np.testing.assert_allclose(a.label_probs, b.label_probs, atol=1e-6)
+
+
+def test_fit_drops_the_onnx_backend(tiny_model_dir, tiny_documents, onnx_cache,
+                                    torch_single_thread):
+    from argmine.model import ArgumentModel
+
+    model = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
+    model.config = type(model.config).from_dict({**model.config.to_dict(), "epochs": 1})
+    model.fit(list(tiny_documents), progress=False, init_from=tiny_model_dir)
+    assert model.backend == "torch"
+
+
+def test_unknown_backend_is_refused(tiny_model_dir):
+    from argmine.errors import InputError
+    from argmine.model import ArgumentModel
+
+    model = ArgumentModel.from_pretrained(tiny_model_dir)
+    with pytest.raises(InputError, match="backend"):
+        model.use_backend("tensorrt")
