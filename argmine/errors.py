@@ -39,7 +39,7 @@ MESSAGES: dict[str, str] = {
     "E108": "Unknown corpus kind {kind!r}. Expected one of: {options}.",
     "E109": "The annotation is not a valid argument structure: {detail}.",
     # Models (E2xx)
-    "E201": "The model folder {path} lacks {filename}. A model folder holds config.json and "
+    "E201": "This model folder lacks {filename}. A model folder holds config.json and "
     "model.safetensors, as written by save_pretrained().",
     "E202": "The model was written by format version {found}, newer than this argmine "
     "supports ({supported}). Upgrade argmine.",

@@ -259,3 +259,14 @@ def test_persistence_model_card_is_written(tiny_network, tmp_path):
     assert text == card
     assert "microtexts" in text and "CC BY-NC-SA 4.0" in text
     assert "epoch 2" in text
+
+
+def test_missing_file_error_names_the_folder_and_the_file(tmp_path):
+    from argmine.errors import ModelFormatError
+    from argmine.persistence import read_config
+
+    with pytest.raises(ModelFormatError) as info:
+        read_config(tmp_path)
+    message = str(info.value)
+    assert str(tmp_path) in message and "config.json" in message
+    assert "{" not in message  # every placeholder filled
