@@ -192,6 +192,12 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
     from argmine.evaluation.protocols import microtext_cv
     from argmine.training.data import CorpusSpec, load_documents
 
+    # Settings first: a usage error must not wait for, or depend on, the corpora.
+    baseline = options.model == "baseline"
+    if baseline and options.quantize:
+        raise InputError("E301", param="--quantize", owner="argmine bench mtc", value=True,
+                         expected="left out with --model baseline (the TF-IDF baseline has no "
+                         "neural layers to quantize)")
     spec = options.corpus_spec("microtexts")
     if spec.kind != "microtexts":
         raise InputError("E301", param="--corpus", owner="argmine bench mtc",
@@ -205,11 +211,6 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
     if any(d.meta.get("corpus") == "microtexts" for d in extra):
         raise InputError("E301", param="--extra", owner="argmine bench mtc", value=options.extra,
                          expected="corpora other than the microtexts (they are the test set)")
-    baseline = options.model == "baseline"
-    if baseline and options.quantize:
-        raise InputError("E301", param="--quantize", owner="argmine bench mtc", value=True,
-                         expected="left out with --model baseline (the TF-IDF baseline has no "
-                         "neural layers to quantize)")
     init = None if baseline or options.model is None else options.model
 
     def make(index: int):
