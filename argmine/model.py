@@ -209,10 +209,10 @@ class ArgumentModel:
         # on real text (2.5x the tokens on the essays): encode in chunks of similar length.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         pieces = []
+        encode = getattr(self, "onnx_encoder_", None) or self.network_.encode
         for start in range(0, len(order), chunk):
             idx = order[start : start + chunk]
             batch = self._tokenize([texts[i] for i in idx])
-            encode = getattr(self, "onnx_encoder_", None) or self.network_.encode
             pieces.append(encode(batch["input_ids"], batch["attention_mask"]))
         vectors = torch.cat(pieces)
         out = torch.empty_like(vectors)

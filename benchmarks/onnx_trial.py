@@ -31,7 +31,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -41,20 +40,6 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 Chunk = tuple[torch.Tensor, torch.Tensor]  # input_ids, attention_mask
 Runner = Callable[[Chunk], np.ndarray]
-
-
-class PooledEncoder(torch.nn.Module):
-    """The encoder plus argmine's mean pooling: what ``ArgumentNetwork.encode`` computes."""
-
-    def __init__(self, encoder: torch.nn.Module) -> None:
-        super().__init__()
-        self.encoder = encoder
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        from argmine.network import mean_pool
-
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
-        return mean_pool(out.last_hidden_state, attention_mask)
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -68,11 +53,9 @@ def sentence_documents(corpora: Path, n_essays: int) -> list:
 
 def model_chunks(model, docs: Sequence, batch_units: int = 128) -> list[Chunk]:
     """The tokenized chunks ``predict_proba`` hands the encoder, in the order it does."""
-    import inspect
-
+    from argmine.model import ENCODE_CHUNK as chunk
     from argmine.training.trainer import batches
 
-    chunk = inspect.signature(type(model)._encode_sorted).parameters["chunk"].default
     out = []
     for group in batches([d for d in docs if d.units], batch_units):
         texts = [u.text for d in group for u in d.units]
@@ -84,19 +67,6 @@ def model_chunks(model, docs: Sequence, batch_units: int = 128) -> list[Chunk]:
 
 
 # ----------------------------------------------------------------------------- backends
-def export_onnx(encoder: torch.nn.Module, path: Path, sample: Chunk) -> Path:
-    """Export the pooled encoder with dynamic batch and sequence axes."""
-    axes = {"input_ids": {0: "batch", 1: "sequence"},
-            "attention_mask": {0: "batch", 1: "sequence"}, "pooled": {0: "batch"}}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer notes on shape-constant branches
-        # The TorchScript exporter: the dynamo one needs onnxscript besides onnx.
-        torch.onnx.export(PooledEncoder(encoder).eval(), sample, str(path), dynamo=False,
-                          input_names=["input_ids", "attention_mask"],
-                          output_names=["pooled"], dynamic_axes=axes, opset_version=17)
-    return path
-
-
 def fuse_transformer(path: Path, config) -> Path:
     """ONNX Runtime's BERT optimizer: fused attention, skip-layer-norm, bias-GELU."""
     from onnxruntime.transformers import optimizer
@@ -136,13 +106,13 @@ def ort_runner(path: Path, threads: int) -> Runner:
     return run
 
 
-def torch_runner(encoder: torch.nn.Module) -> Runner:
-    pooled = PooledEncoder(encoder).eval()
+def torch_runner(network: torch.nn.Module) -> Runner:
+    """``ArgumentNetwork.encode`` (encoder + mean pooling) as ``predict_proba`` runs it."""
+    network.eval()
 
     def run(chunk: Chunk) -> np.ndarray:
         with torch.inference_mode():
-            return pooled(*chunk).numpy()
-
+            return network.encode(*chunk).numpy()
     return run
 
 
@@ -187,14 +157,17 @@ def trial(args: argparse.Namespace) -> dict:
     docs = sentence_documents(Path(args.corpora), args.essays)
     chunks = model_chunks(model, docs)
     units = sum(c[0].shape[0] for c in chunks)
+    from argmine.onnx_backend import export_encoder
+
     encoder = model.network_.encoder.eval()
     folder = Path(tempfile.mkdtemp(prefix="argmine-onnx-"))
-    exported = export_onnx(encoder, folder / "encoder.onnx", chunks[0])
+    # The same export argmine's --backend onnx uses (argmine.onnx_backend).
+    exported = export_encoder(model.network_, folder / "encoder.onnx")
     fused = fuse_transformer(exported, encoder.config)
-    runners = {"torch fp32": torch_runner(encoder),
+    runners = {"torch fp32": torch_runner(model.network_),
                "ort fp32": ort_runner(exported, args.threads),
                "ort fp32 fused": ort_runner(fused, args.threads),
-               "torch int8": torch_runner(quantize_dynamic(model).network_.encoder),
+               "torch int8": torch_runner(quantize_dynamic(model).network_),
                "ort int8 fused": ort_runner(quantize_onnx(fused), args.threads)}
     reference = runners["torch fp32"]
     diffs = {name: max_abs_diff(reference, run, chunks) for name, run in runners.items()
