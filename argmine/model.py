@@ -40,6 +40,11 @@ MODEL_TYPE = "argmine-network"
 ENCODE_CHUNK = 32
 """Units per encoder call at inference, after sorting by length (little padding, fair GEMMs)."""
 
+PREDICT_GROUP_UNITS = 512
+"""Units :meth:`ArgumentModel.predict_proba` encodes together by default. The more units
+are sorted together, the closer in length the units of each chunk, the less padding: on
+the AAE2 test essays 512 pad 7% over the real tokens, 128 pad 23%."""
+
 
 def _device(device: str | torch.device) -> torch.device:
     """A torch device, refusing names torch does not know and CUDA where there is none."""
@@ -206,14 +211,23 @@ class ArgumentModel:
 
     def _encode_sorted(self, texts: Sequence[str], chunk: int = ENCODE_CHUNK) -> torch.Tensor:
         # Padding every unit of a batch to its longest one wastes most of the encoder's work
-        # on real text (2.5x the tokens on the essays): encode in chunks of similar length.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        # on real text (2.5x the tokens on the essays): tokenize once, order the units by
+        # their exact token count and encode them in chunks padded to their own longest unit.
+        ids = self.tokenizer_(list(texts), truncation=True, max_length=self.config.max_length,
+                              padding=False, return_attention_mask=False)["input_ids"]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        pad = self.tokenizer_.pad_token_id or 0
         pieces = []
         encode = getattr(self, "onnx_encoder_", None) or self.network_.encode
         for start in range(0, len(order), chunk):
             idx = order[start : start + chunk]
-            batch = self._tokenize([texts[i] for i in idx])
-            pieces.append(encode(batch["input_ids"], batch["attention_mask"]))
+            width = len(ids[idx[-1]])
+            input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(idx), width), dtype=torch.long)
+            for row, i in enumerate(idx):
+                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
+                mask[row, : len(ids[i])] = 1
+            pieces.append(encode(input_ids.to(self.device), mask.to(self.device)))
         vectors = torch.cat(pieces)
         out = torch.empty_like(vectors)
         out[torch.tensor(order, device=vectors.device)] = vectors
@@ -232,7 +246,7 @@ class ArgumentModel:
         return out
 
     def predict_proba(
-        self, documents: Sequence[Document], *, batch_units: int = 128
+        self, documents: Sequence[Document], *, batch_units: int = PREDICT_GROUP_UNITS
     ) -> list[Prediction]:
         """Score the units of each document (their segmentation is taken as given).
 

@@ -45,6 +45,7 @@ class BenchOptions:
         extra: ``mtc``: other corpora added to every training set (never microtexts).
         weights: ``mtc``: sampling weight per corpus kind (``TrainingConfig.corpus_weights``).
         units_per_epoch: ``mtc``: units drawn per epoch from the corpus mixture.
+        augment: ``mtc``: training-time rewrites and their rates (``TrainingConfig.augment``).
         batch_units: ``mtc``: units per optimisation step.
         tune: ``mtc``: tune the decoder's weights per split on the held-out dev documents.
         save_models: ``mtc``: keep each split's model in ``save_models/split-N`` and reuse
@@ -80,6 +81,7 @@ class BenchOptions:
     extra: tuple[str, ...] = field(default_factory=tuple)
     weights: dict[str, float] = field(default_factory=dict)
     units_per_epoch: int | None = None
+    augment: dict[str, float] = field(default_factory=dict)
     batch_units: int | None = None
     tune: bool = False
     save_models: str | None = None

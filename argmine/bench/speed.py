@@ -113,7 +113,7 @@ def padded_tokens(
     """Tokens the encoder actually runs, padding included, when argmine labels ``docs``.
 
     ``predict_proba`` groups whole documents into about ``batch_units`` units; within a
-    group, ``ArgumentModel._encode_sorted`` orders the units by character length and encodes
+    group, ``ArgumentModel._encode_sorted`` orders the units by token count and encodes
     them ``chunk`` at a time, each chunk padded to its longest unit. This follows the same
     steps on the token counts.
 
@@ -140,7 +140,7 @@ def padded_tokens(
     for group in batches([d for d in docs if d.units], batch_units):
         texts = [u.text for d in group for u in d.units]
         tokens = counts[offset: offset + len(texts)]
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        order = sorted(range(len(texts)), key=lambda i: tokens[i])
         for start in range(0, len(order), chunk):
             piece = order[start: start + chunk]
             total += len(piece) * max(tokens[i] for i in piece)
@@ -321,7 +321,9 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     base_miner = ArgumentMiner(baseline)
     config = getattr(miner.model, "config", None)
     max_length = getattr(config, "max_length", 96)
-    batch_units = 128  # ArgumentModel.predict_proba's default, which label/tree use
+    from argmine.model import PREDICT_GROUP_UNITS
+
+    batch_units = PREDICT_GROUP_UNITS  # predict_proba's default, which label/tree use
 
     def hf(batch: int | None):
         # batch None: no batch_size argument at all, exactly as a user calls the pipeline.

@@ -20,6 +20,9 @@ def register(sub) -> None:
                         help="dev corpora for early stopping (default: hold out a fraction)")
     parser.add_argument("--weight", action="append", default=[], metavar="KIND=W",
                         help="sampling weight of a corpus (default 1)")
+    parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
+                        help="rewrite sampled training documents with this probability: "
+                        "hypophora, enumeration (repeatable; see argmine.training.augment)")
     parser.add_argument("--output", "-o", required=True, help="model folder to write")
     parser.add_argument("--init", help="start from this saved model")
     parser.add_argument("--baseline", action="store_true",
@@ -47,8 +50,8 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
-def parse_weights(items) -> dict[str, float]:
-    """Parse ``KIND=W`` options into a dict of corpus sampling weights."""
+def parse_weights(items, option: str = "--weight") -> dict[str, float]:
+    """Parse ``NAME=NUMBER`` options (``--weight``, ``--augment``) into a dict."""
     from argmine.errors import InputError
 
     weights = {}
@@ -57,8 +60,8 @@ def parse_weights(items) -> dict[str, float]:
         try:
             weights[kind] = float(value)
         except ValueError:
-            raise InputError("E301", param="--weight", owner="argmine",
-                             expected="KIND=NUMBER", value=item) from None
+            raise InputError("E301", param=option, owner="argmine",
+                             expected="NAME=NUMBER", value=item) from None
     return weights
 
 
@@ -79,6 +82,7 @@ def run(args) -> int:
         learning_rate=args.learning_rate, trainable_layers=args.trainable_layers,
         seed=args.seed, context=not args.no_context, corpus_weights=weights,
         batch_units=args.batch_units, patience=args.patience,
+        augment=parse_weights(args.augment, "--augment"),
     )
     docs = [d for spec in args.corpus for d in load_documents(CorpusSpec.parse(spec))]
     dev = None

@@ -38,6 +38,9 @@ class TrainingConfig:
         corpus_weights: Sampling weight per corpus name (``meta["corpus"]``); corpora not
             named get weight 1. Weights are per unit: a corpus with weight 2 contributes
             twice as many units per epoch as its size alone would.
+        augment: Probability per training-time rewrite (``hypophora``, ``enumeration``; see
+            :mod:`argmine.training.augment`) that a sampled training document is rewritten
+            in that form for the epoch. Empty: no rewriting. Dev documents never are.
     """
 
     encoder: str | None = None
@@ -60,6 +63,7 @@ class TrainingConfig:
     patience: int = 100
     seed: int = 0
     corpus_weights: dict[str, float] = field(default_factory=dict)
+    augment: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         checks = {
@@ -75,6 +79,13 @@ class TrainingConfig:
             "label_smoothing": 0 <= self.label_smoothing < 1,
             "corpus_weights": all(w >= 0 for w in self.corpus_weights.values()),
         }
+        from argmine.training.augment import check_rates
+
+        problems = check_rates(self.augment)
+        if problems:
+            raise InputError("E301", param="augment", owner="TrainingConfig",
+                             expected="a mapping of known rewrites (hypophora, enumeration) "
+                             f"to rates in [0, 1] ({'; '.join(problems)})", value=self.augment)
         for name, ok in checks.items():
             if not ok:
                 raise InputError(

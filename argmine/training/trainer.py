@@ -55,13 +55,16 @@ def sample_epoch(
 
     Each corpus contributes ``weight × its unit count`` units, scaled so that the epoch holds
     about ``units_per_epoch`` units; small corpora are cycled, large ones subsampled. A new
-    seed per epoch keeps resumed runs identical to uninterrupted ones.
+    seed per epoch keeps resumed runs identical to uninterrupted ones. The drawn documents
+    are then rewritten by ``config.augment`` (:mod:`argmine.training.augment`).
     """
+    from argmine.training.augment import augment_epoch
+
     rng = random.Random(config.seed * 1000 + epoch)
     if config.units_per_epoch is None:
         docs = list(documents)
         rng.shuffle(docs)
-        return docs
+        return augment_epoch(docs, config.augment, rng)
     by_corpus: dict[str, list[Document]] = {}
     for doc in documents:
         by_corpus.setdefault(corpus_of(doc), []).append(doc)
@@ -82,7 +85,7 @@ def sample_epoch(
             got += len(doc.units)
             i += 1
     rng.shuffle(chosen)
-    return chosen
+    return augment_epoch(chosen, config.augment, rng)
 
 
 def batches(docs: Sequence[Document], batch_units: int) -> list[list[Document]]:

@@ -1,0 +1,140 @@
+"""Training-time rewrites: hypophora and enumeration keep the annotation consistent."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from argmine.document import Document, Relation, Unit
+from argmine.errors import InputError
+from argmine.schema import Label, RelationKind, labels_from_links
+from argmine.training.augment import (
+    DENIALS,
+    augment,
+    augment_epoch,
+    enumeration,
+    hypophora,
+)
+from argmine.training.config import TrainingConfig
+from argmine.training.trainer import sample_epoch
+
+S, A = RelationKind.SUPPORT, RelationKind.ATTACK
+
+
+def make_doc(texts, links, doc_id="d"):
+    """A document whose labels follow from its links by the scheme's rule."""
+    labels = labels_from_links(len(texts), links)
+    units, offset = [], 0
+    for i, text in enumerate(texts):
+        units.append(Unit(i, text, offset, offset + len(text), label=labels[i][0]))
+        offset += len(text) + 1
+    relations = tuple(Relation(s, t, k) for s, t, k in links)
+    return Document(doc_id, " ".join(texts), tuple(units), relations,
+                    meta={"corpus": "microtexts"}).validate()
+
+
+@pytest.fixture
+def debate():
+    return make_doc(
+        ["We should tax sugar.", "Sugar causes obesity.", "Children drink soda daily.",
+         "Admittedly, taxes hurt the poor.", "But the poor gain most from better health."],
+        [(1, 0, S), (2, 0, S), (3, 0, A), (4, 3, A)],
+    )
+
+
+def assert_consistent(doc: Document) -> None:
+    """Labels agree with the links by the scheme's rule, and spans slice the text."""
+    doc.validate()
+    links = [(r.source, r.target, r.kind) for r in doc.relations]
+    derived = [label for label, _ in labels_from_links(len(doc.units), links)]
+    assert [u.label for u in doc.units] == derived
+
+
+def test_hypophora_asks_the_objection_and_answers_it(debate):
+    out = hypophora(debate, random.Random(0), denial_rate=1.0)
+    assert out is not debate
+    assert len(out.units) == len(debate.units) + 1
+    question, denial, answer = out.units[3], out.units[4], out.units[5]
+    assert question.text.endswith("?") and "taxes hurt the poor" in question.text
+    assert "Admittedly" not in question.text
+    assert question.label is Label.COUNTERARGUMENT
+    assert denial.text in DENIALS and denial.label is Label.REBUTTAL
+    assert out.parent_of(4) == Relation(4, 3, A)
+    # the old rebuttal now backs the denial: a proponent that supports is a premise
+    assert out.parent_of(5) == Relation(5, 4, S) and answer.label is Label.PREMISE
+    assert out.parent_of(3) == Relation(3, 0, A)
+    assert_consistent(out)
+    assert debate.units[3].text == "Admittedly, taxes hurt the poor."  # original untouched
+
+
+def test_hypophora_without_denial_keeps_the_structure(debate):
+    out = hypophora(debate, random.Random(0), denial_rate=0.0)
+    assert len(out.units) == len(debate.units)
+    assert out.units[3].text.endswith("?")
+    assert out.relations == debate.relations
+    assert_consistent(out)
+
+
+def test_hypophora_leaves_documents_without_an_attacking_counterargument():
+    doc = make_doc(["We should act.", "It pays."], [(1, 0, S)])
+    assert hypophora(doc, random.Random(0)) is doc
+
+
+def test_hypophora_skips_objections_that_are_no_proposition():
+    doc = make_doc(["We go.", "Although it rains, we go.", "No matter."], [(1, 0, A), (2, 1, A)])
+    assert hypophora(doc, random.Random(0)) is doc
+
+
+def test_enumeration_numbers_sibling_premises_in_text_order(debate):
+    out = enumeration(debate, random.Random(0))
+    first, second = out.units[1].text, out.units[2].text
+    assert first.endswith("sugar causes obesity.") and second.endswith("children drink soda daily.")
+    assert first.split(",")[0] != second.split(",")[0]
+    assert out.units[3].text == debate.units[3].text
+    assert_consistent(out)
+
+
+def test_enumeration_can_open_a_paragraph_per_reason(debate):
+    flat = enumeration(debate, random.Random(0), paragraph_rate=0.0)
+    assert [u.paragraph for u in flat.units] == [0] * 5
+    out = enumeration(debate, random.Random(0), paragraph_rate=1.0)
+    assert [u.paragraph for u in out.units] == [0, 1, 2, 2, 2]
+    assert out.text.count("\n") == 2
+    assert_consistent(out)
+
+
+def test_enumeration_skips_fragments_and_marked_units():
+    doc = make_doc(["We should act.", "First, it pays.", "and it is fair."],
+                   [(1, 0, S), (2, 0, S)])
+    assert enumeration(doc, random.Random(0)) is doc
+
+
+def test_augment_applies_rates(debate):
+    assert augment(debate, {"hypophora": 0.0, "enumeration": 0.0}, random.Random(0)) is debate
+    out = augment(debate, {"hypophora": 1.0, "enumeration": 1.0}, random.Random(1))
+    assert out.meta["augmented"] is True
+    assert any(u.text.endswith("?") for u in out.units)
+    assert_consistent(out)
+
+
+def test_sample_epoch_rewrites_only_when_asked(debate):
+    docs = [debate.replace(id=f"d{i}") for i in range(6)]
+    plain = sample_epoch(docs, TrainingConfig(seed=3), 0)
+    assert [d.id for d in plain] == [d.id for d in sample_epoch(docs, TrainingConfig(seed=3), 0)]
+    assert all(d.units == debate.units for d in plain)
+    rewritten = sample_epoch(docs, TrainingConfig(seed=3, augment={"hypophora": 1.0}), 0)
+    assert [d.id for d in rewritten] == [d.id for d in plain]
+    assert all(d.units[3].text.endswith("?") for d in rewritten)
+    again = sample_epoch(docs, TrainingConfig(seed=3, augment={"hypophora": 1.0}), 0)
+    assert [d.text for d in again] == [d.text for d in rewritten]
+
+
+def test_augment_epoch_without_rates_is_identity(debate):
+    assert augment_epoch([debate], {}, random.Random(0)) == [debate]
+
+
+@pytest.mark.parametrize("rates", [{"paraphrase": 0.5}, {"hypophora": 1.5}])
+def test_config_rejects_bad_rates(rates):
+    with pytest.raises(InputError, match="augment"):
+        TrainingConfig(augment=rates)
