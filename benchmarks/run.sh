@@ -24,13 +24,13 @@ set -- --out "$OUT" --corpora "$CORPORA" --force ${THREADS:+--threads "$THREADS"
 
 # (a) microtexts, fixed 10x5 folds. argmine: models/default's second stage, redone per
 # split: start from stage 1, train on the four training folds mixed with the same corpora as
-# stage 2 of models/train-default.sh (CDCP left out there too; same weights and settings),
+# stage 2 of models/train-default.sh (same corpora, weights, rewrites and settings),
 # test on the fifth. CPU budget: iteration 1 of 10 (5 splits); each split's model is kept in
 # runs/mtc-splits and reused when the script runs again (delete the folder to retrain), and
 # its int8 copy is scored beside it (--quantize). The baseline: all 10 iterations (50 splits).
 "$ARGMINE" bench mtc --model "$STAGE1" --iterations 1 \
-  --extra aae2@train --extra abstrct@train --extra web-discourse \
-  --weight web-discourse=0.5 --weight abstrct=0.3 --weight microtexts=20 \
+  --extra aae2@train --extra abstrct@train --weight abstrct=0.3 --weight microtexts=20 \
+  --augment hypophora=0.7 --augment enumeration=0.5 \
   --units-per-epoch 850 --epochs 12 --trainable-layers 4 --batch-units 16 \
   --save-models runs/mtc-splits --quantize "$@"
 "$ARGMINE" bench mtc --model baseline --iterations 10 "$@"

@@ -439,6 +439,27 @@ def test_cli_train_refuses_a_bad_weight(capsys, tmp_path: Path):
     assert "E301" in err and "aae2=lots" in err
 
 
+@pytest.mark.parametrize("augment", ["paraphrase=0.5", "hypophora=2", "hypophora=often"])
+def test_cli_train_refuses_a_bad_augmentation(capsys, tmp_path: Path, augment):
+    status, _, err = _run(capsys, "train", "--corpus", "microtexts", "--augment", augment,
+                          "--output", tmp_path / "model")
+    assert status == 1
+    assert "E301" in err and "augment" in err
+    assert not (tmp_path / "model").exists()
+
+
+def test_cli_train_with_augmentation_records_it(capsys, tmp_path, fixtures_dir,
+                                               torch_single_thread):
+    out_dir = tmp_path / "model"
+    spec = f"microtexts:{fixtures_dir / 'microtexts' / 'part1'}"
+    status, _, _ = _run(capsys, "train", "--corpus", spec, "--epochs", "1",
+                        "--trainable-layers", "0", "--quiet", "--augment", "hypophora=1",
+                        "--augment", "enumeration=0.5", "--output", out_dir)
+    assert status == 0
+    training = json.loads((out_dir / "config.json").read_text())["training"]
+    assert training["augment"] == {"hypophora": 1.0, "enumeration": 0.5}
+
+
 def test_cli_train_on_a_fixture_corpus(capsys, tmp_path, fixtures_dir, torch_single_thread):
     out_dir = tmp_path / "model"
     spec = f"microtexts:{fixtures_dir / 'microtexts' / 'part1'}"
