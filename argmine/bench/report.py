@@ -152,6 +152,21 @@ def quality_table(results: Sequence[dict], published: Sequence[dict] = PUBLISHED
     return _table(header, body)
 
 
+def _peak_source(peak: dict) -> str:
+    """Which GEMM gave the peak, and what each measurement of it read."""
+    shapes = peak.get("per_shape")
+    if not shapes:
+        return f"{peak.get('size')}² fp32 GEMM"
+    best = max(shapes, key=lambda x: x["gflops"])
+    where = "×".join(str(d) for d in best["shape"])
+    text = f"fastest fp32 GEMM of {len(shapes)} shapes: {where}"
+    readings = peak.get("measurements_gflops")
+    if readings and len(readings) > 1:
+        text += "; measured before/after the timings: " + " / ".join(
+            _num(x) for x in readings)
+    return text
+
+
 def speed_table(results: Sequence[dict]) -> list[str]:
     """Markdown lines of the speed table, each run preceded by its machine and bound."""
     lines: list[str] = []
@@ -164,7 +179,7 @@ def speed_table(results: Sequence[dict]) -> list[str]:
         lines += [f"`{r['name']}` ({_source(r)}): {m.get('cpu')}, {m.get('cores_usable')} "
                   f"usable cores, torch threads: {m.get('torch_threads')}; texts: "
                   f"{r.get('corpus')} ({r.get('split')}). Peak {_num(peak.get('gflops'))} "
-                  f"GFLOP/s ({peak.get('size')}² fp32 GEMM); encoder "
+                  f"GFLOP/s ({_peak_source(peak)}); encoder "
                   f"{_num(flops.get('mean_tokens'), 1)} tokens/unit, padding overhead "
                   f"×{_num(flops.get('padding_overhead'), 2)}.", ""]
         body = []
