@@ -39,6 +39,9 @@ def register(sub) -> None:
                         help="mtc-folds: sampling weight of a corpus (default 1)")
     parser.add_argument("--units-per-epoch", type=int, default=None,
                         help="mtc-folds: units drawn per epoch from the corpus mixture")
+    parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
+                        help="mtc-folds: training-time rewrites (hypophora, enumeration) "
+                        "with their rates (repeatable)")
     parser.add_argument("--no-context", action="store_true",
                         help="mtc-folds ablation: no BiGRU over the units")
     parser.add_argument("--no-position", action="store_true",
@@ -66,6 +69,7 @@ def run(args) -> int:
 
     spec = CorpusSpec.parse(args.corpus)
     weights = parse_weights(args.weight)
+    augment = parse_weights(args.augment, "--augment")
     if args.level:
         spec = CorpusSpec(spec.kind, spec.path, spec.split, args.level)
     decoding = DecodingConfig(single_root=args.single_root)
@@ -96,7 +100,7 @@ def run(args) -> int:
 
             return ArgumentModel(TrainingConfig(
                 epochs=args.epochs, seed=args.seed, context=not args.no_context,
-                corpus_weights=weights, units_per_epoch=args.units_per_epoch,
+                corpus_weights=weights, units_per_epoch=args.units_per_epoch, augment=augment,
                 position_features=not args.no_position, marker_features=not args.no_markers),
                 device=args.device)
 
