@@ -216,18 +216,13 @@ class ArgumentModel:
         ids = self.tokenizer_(list(texts), truncation=True, max_length=self.config.max_length,
                               padding=False, return_attention_mask=False)["input_ids"]
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        pad = self.tokenizer_.pad_token_id or 0
         pieces = []
         encode = getattr(self, "onnx_encoder_", None) or self.network_.encode
         for start in range(0, len(order), chunk):
             idx = order[start : start + chunk]
-            width = len(ids[idx[-1]])
-            input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(idx), width), dtype=torch.long)
-            for row, i in enumerate(idx):
-                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                mask[row, : len(ids[i])] = 1
-            pieces.append(encode(input_ids.to(self.device), mask.to(self.device)))
+            batch = self.tokenizer_.pad({"input_ids": [ids[i] for i in idx]},
+                                        return_tensors="pt").to(self.device)
+            pieces.append(encode(batch["input_ids"], batch["attention_mask"]))
         vectors = torch.cat(pieces)
         out = torch.empty_like(vectors)
         out[torch.tensor(order, device=vectors.device)] = vectors

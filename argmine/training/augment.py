@@ -247,6 +247,14 @@ def hypophora(doc: Document, rng: random.Random, *, denial_rate: float = 0.7) ->
     return doc
 
 
+def _opens_with_marker(text: str) -> bool:
+    """Does the text open with a contrast, concession or enumeration marker?"""
+    from argmine.features import MARKER_CLASSES, marker_features
+
+    opens = dict(zip(MARKER_CLASSES, marker_features(text)))
+    return any(opens[name] for name in ("contrast", "concession", "enumeration"))
+
+
 def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.5) -> Document:
     """Open the sibling premises of one parent with "First, … Second, …" in text order.
 
@@ -255,8 +263,6 @@ def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.
     opens a new paragraph, as reasons often do in longer prose. Returns ``doc`` itself when
     there is no such parent.
     """
-    from argmine.features import MARKER_CLASSES, marker_features
-
     draft = _Draft(doc)
     parents = sorted({t for t, _ in draft.links.values()})
     rng.shuffle(parents)
@@ -266,8 +272,8 @@ def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.
         if not 2 <= len(kids) <= 5:
             continue
         texts = [draft.units[c][0].strip() for c in kids]
-        if any(not t[:1].isupper() or _SUBORDINATE.match(t)
-               or any(marker_features(t)[:MARKER_CLASSES.index("reason")]) for t in texts):
+        if any(not t[:1].isupper() or _SUBORDINATE.match(t) or _opens_with_marker(t)
+               for t in texts):
             # a clause fragment, or already opening with a contrast, concession or
             # enumeration marker: an opener would stack on it
             continue
