@@ -121,3 +121,79 @@ def unit_features(units: Sequence[Unit], *, position: bool = True, markers: bool
 def n_features(*, position: bool = True, markers: bool = True) -> int:
     """Number of feature columns :func:`unit_features` returns for these settings."""
     return (len(POSITION_FEATURES) if position else 0) + (len(MARKER_CLASSES) if markers else 0)
+
+
+# Ordinal list markers: "First, … Second, … Finally, …" items are siblings that support the
+# unit introducing the list ("… for three reasons."), however far apart the items lie.
+_ORDINALS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, ("first of all", "firstly", "first", "to begin with", "to start with", "for one")),
+    (2, ("secondly", "second")),
+    (3, ("thirdly", "third")),
+    (4, ("fourthly", "fourth")),
+    (5, ("fifthly", "fifth")),
+    (99, ("finally", "lastly", "last but not least")),
+)
+
+PAIR_FEATURES: tuple[str, ...] = ("same_paragraph", "list_introducer", "same_list")
+"""Features of an ordered pair (child ``i``, candidate parent ``j``): both in one paragraph;
+``j`` is the unit just before the first item of the ordinal list ``i`` belongs to; ``i`` and
+``j`` are items of the same ordinal list."""
+
+
+def ordinal(text: str) -> int:
+    """The position a unit's opening ordinal marker gives it in a list (0: none; 99: last).
+
+    Examples:
+        >>> [ordinal(t) for t in ("First, x.", "Secondly x.", "Finally, x.", "Firstborn.")]
+        [1, 2, 99, 0]
+    """
+    lowered = re.sub(r"^[\W_]+", "", text.strip().lower())
+    for position, phrases in _ORDINALS:
+        if any(_starts_with(lowered, p) for p in phrases):
+            return position
+    return 0
+
+
+def list_starts(units: Sequence[Unit]) -> list[int | None]:
+    """For each unit, the index of the first item of the ordinal list it is an item of.
+
+    A list starts at a unit opening with "First"/"Firstly"/…; a later unit opening with a
+    higher ordinal (or "Finally") continues the most recent list; anything else is in none.
+
+    Examples:
+        >>> texts = ["A.", "First, b.", "C.", "Second, d.", "Finally, e."]
+        >>> list_starts([Unit(i, t, 0, len(t)) for i, t in enumerate(texts)])
+        [None, 1, None, 1, 1]
+    """
+    starts: list[int | None] = []
+    current: int | None = None
+    for i, unit in enumerate(units):
+        k = ordinal(unit.text)
+        if k == 1:
+            current = i
+        starts.append(current if k and current is not None else None)
+    return starts
+
+
+def pair_features(units: Sequence[Unit]):
+    """A ``(n, n, len(PAIR_FEATURES))`` float tensor: ``out[i, j]`` describes child ``i`` and
+    candidate parent ``j`` (built by broadcasting, so long documents stay cheap).
+
+    Examples:
+        >>> texts = ["Talks help for three reasons.", "First, b.", "C.", "Second, d."]
+        >>> feats = pair_features([Unit(i, t, 0, len(t)) for i, t in enumerate(texts)])
+        >>> feats[3, 0].tolist(), feats[3, 1].tolist(), feats[2, 0].tolist()
+        ([1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0])
+    """
+    import torch
+
+    n = len(units)
+    paragraph = torch.tensor([u.paragraph for u in units], dtype=torch.long).view(n)
+    start = torch.tensor([-1 if s is None else s for s in list_starts(units)],
+                         dtype=torch.long).view(n)
+    idx = torch.arange(n)
+    in_list = (start >= 0).view(-1, 1)
+    same_paragraph = paragraph.view(-1, 1) == paragraph.view(1, -1)
+    introducer = in_list & (idx.view(1, -1) == (start - 1).view(-1, 1))
+    same_list = in_list & (start.view(-1, 1) == start.view(1, -1)) & ~torch.eye(n, dtype=torch.bool)
+    return torch.stack([same_paragraph, introducer, same_list], dim=-1).float()

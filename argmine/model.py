@@ -21,7 +21,7 @@ from argmine import persistence
 from argmine.document import Document
 from argmine.encoders import DEFAULT_ENCODER, load_encoder
 from argmine.errors import ModelFormatError, NotFittedError
-from argmine.features import n_features, unit_features
+from argmine.features import PAIR_FEATURES, n_features, pair_features, unit_features
 from argmine.network import (
     ArgumentNetwork,
     NetworkConfig,
@@ -148,6 +148,15 @@ class ArgumentModel:
         self.network_ = ArgumentNetwork(encoder, net_config).to(self.device)
         self.labels_ = tuple(LABELS)
 
+    def _add_pair_features(self) -> None:
+        # A model saved before pair features existed (e.g. an earlier stage of training):
+        # the same network plus zero-initialised pair weights, so it starts where it was.
+        old = self.network_
+        config = NetworkConfig(**{**old.config.to_dict(), "n_pair_features": len(PAIR_FEATURES)})
+        net = ArgumentNetwork(old.encoder, config).to(self.device)
+        net.load_state_dict(old.state_dict(), strict=False)
+        self.network_ = net
+
     def _trainable_state(self) -> dict[str, torch.Tensor]:
         keep = {f"encoder.{n}" for n in self.trainable_names_}
         return {
@@ -170,6 +179,11 @@ class ArgumentModel:
         )
         return torch.tensor(rows, dtype=torch.float32,
                             device=self.device).reshape(len(doc.units), width)
+
+    def _pairs(self, doc: Document) -> torch.Tensor | None:
+        if not self.network_.config.n_pair_features:
+            return None
+        return pair_features(doc.units).to(self.device)
 
     def _tokenize(self, texts: Sequence[str]):
         return self.tokenizer_(
@@ -236,7 +250,8 @@ class ArgumentModel:
         out, offset = [], 0
         for doc in docs:
             n = len(doc.units)
-            out.append(self.network_.heads(vectors[offset : offset + n], self._features(doc)))
+            out.append(self.network_.heads(vectors[offset : offset + n], self._features(doc),
+                                           self._pairs(doc)))
             offset += n
         return out
 
@@ -322,6 +337,8 @@ class ArgumentModel:
             loaded = type(self).from_pretrained(init_from, device=self.device)
             self.__dict__.update({k: v for k, v in loaded.__dict__.items()
                                   if k not in ("config", "device")})
+            if cfg.pair_features and not self.network_.config.n_pair_features:
+                self._add_pair_features()
             self.trainable_names_ = freeze_lower_layers(self.network_.encoder,
                                                         cfg.trainable_layers)
         else:
@@ -330,6 +347,7 @@ class ArgumentModel:
                     position=cfg.position_features, markers=cfg.marker_features
                 ),
                 context=cfg.context,
+                n_pair_features=len(PAIR_FEATURES) if cfg.pair_features else 0,
             )
             self._build(cfg.encoder, net_config)
         net = self.network_

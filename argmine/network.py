@@ -33,6 +33,8 @@ class NetworkConfig:
         max_distance: Distances between units are bucketed up to this many units apart.
         dropout: Dropout before every head.
         n_labels: Number of labels (five in argmine's scheme).
+        n_pair_features: Number of hand-made features per (child, candidate parent) pair
+            (:data:`argmine.features.PAIR_FEATURES`); 0 in models saved before they existed.
     """
 
     n_features: int = 16
@@ -43,6 +45,7 @@ class NetworkConfig:
     max_distance: int = 12
     dropout: float = 0.1
     n_labels: int = 5
+    n_pair_features: int = 0
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict."""
@@ -88,6 +91,12 @@ class ArgumentNetwork(nn.Module):
         n_buckets = 2 * config.max_distance + 1
         self.distance_bias = nn.Embedding(n_buckets, 1)
         self.distance_kind = nn.Embedding(n_buckets, 16)
+        # Zero-initialised, so a network extended with pair features scores as before until
+        # training moves the weights.
+        self.pair_weight = None
+        if config.n_pair_features:
+            self.pair_weight = nn.Linear(config.n_pair_features, 1, bias=False)
+            nn.init.zeros_(self.pair_weight.weight)
         self.kind_head = nn.Sequential(
             nn.Linear(3 * config.link_dim + 16, 64), nn.ReLU(), nn.Linear(64, 1)
         )
@@ -105,12 +114,16 @@ class ArgumentNetwork(nn.Module):
         )
         return dist + self.config.max_distance
 
-    def heads(self, vectors: torch.Tensor, features: torch.Tensor) -> dict[str, torch.Tensor]:
+    def heads(
+        self, vectors: torch.Tensor, features: torch.Tensor, pairs: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         """Score one document.
 
         Args:
             vectors: ``(n, hidden)`` unit vectors from :meth:`encode`.
             features: ``(n, n_features)`` hand-made features.
+            pairs: ``(n, n, n_pair_features)`` pair features, or ``None`` for a network
+                without them.
 
         Returns:
             ``labels`` ``(n, 5)`` logits; ``links`` ``(n, n + 1)`` logits where column ``j < n``
@@ -132,6 +145,8 @@ class ArgumentNetwork(nn.Module):
         buckets = self._distance_buckets(n, vectors.device)
         pair = child @ self.biaffine @ parent.T + self.parent_bias(parent).view(1, -1)
         pair = pair + self.distance_bias(buckets).squeeze(-1)
+        if self.pair_weight is not None and pairs is not None:
+            pair = pair + self.pair_weight(pairs).squeeze(-1)
         pair = pair.masked_fill(torch.eye(n, dtype=torch.bool, device=vectors.device), -1e4)
         links = torch.cat([pair, self.no_parent(state)], dim=1)
         kinds = self._kinds(child, parent, buckets, pair)

@@ -448,16 +448,19 @@ def test_cli_train_refuses_a_bad_augmentation(capsys, tmp_path: Path, augment):
     assert not (tmp_path / "model").exists()
 
 
-def test_cli_train_with_augmentation_records_it(capsys, tmp_path, fixtures_dir,
-                                               torch_single_thread):
+def test_cli_train_with_augmentation_and_pair_features_records_them(
+    capsys, tmp_path, fixtures_dir, torch_single_thread
+):
     out_dir = tmp_path / "model"
     spec = f"microtexts:{fixtures_dir / 'microtexts' / 'part1'}"
     status, _, _ = _run(capsys, "train", "--corpus", spec, "--epochs", "1",
                         "--trainable-layers", "0", "--quiet", "--augment", "hypophora=1",
-                        "--augment", "enumeration=0.5", "--output", out_dir)
+                        "--augment", "enumeration=0.5", "--pair-features", "--output", out_dir)
     assert status == 0
-    training = json.loads((out_dir / "config.json").read_text())["training"]
-    assert training["augment"] == {"hypophora": 1.0, "enumeration": 0.5}
+    config = json.loads((out_dir / "config.json").read_text())
+    assert config["training"]["augment"] == {"hypophora": 1.0, "enumeration": 0.5}
+    assert config["training"]["pair_features"] is True
+    assert config["network"]["n_pair_features"] == 3
 
 
 def test_cli_train_on_a_fixture_corpus(capsys, tmp_path, fixtures_dir, torch_single_thread):

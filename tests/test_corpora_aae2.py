@@ -61,6 +61,17 @@ def test_aae2_relations_include_against_claim_link_to_first_major_claim(aae2_dir
     }
 
 
+def test_aae2_linked_for_claims_support_the_major_claim_with_the_same_labels(
+    aae2_dir: Path,
+):
+    linked = by_id(read_aae2(aae2_dir, link_for_claims=True))["essayfx1"]
+    plain = by_id(_read(aae2_dir))["essayfx1"]
+    assert link_ids(linked) - link_ids(plain) == {("T2", "T1", RelationKind.SUPPORT)}
+    assert link_ids(plain) <= link_ids(linked)
+    assert [u.label for u in plain.units] == [u.label for u in linked.units]
+    assert [u.role for u in plain.units] == [u.role for u in linked.units]
+
+
 def test_aae2_crlf_essay_isolated_for_claim_and_title(aae2_dir: Path):
     doc = by_id(_read(aae2_dir))["essayfx2"]
     assert "\r\n" in doc.text
@@ -203,6 +214,9 @@ def test_aae2_real_corpus_matches_readme(corpora_root: Path):
     # 3,613 supports; 219 attacks plus one attack per Against claim (278).
     assert kinds.count(RelationKind.SUPPORT) == 3613
     assert kinds.count(RelationKind.ATTACK) == 219 + 278
+    linked = read_aae2(folder, link_for_claims=True)
+    # With the tree view every For claim (1,228) also supports its essay's major claim.
+    assert sum(r.kind == RelationKind.SUPPORT for d in linked for r in d.relations) == 3613 + 1228
     assert len(read_aae2(folder, split="train")) == 322
     assert len(read_aae2(folder, split="test")) == 80
     assert all(d.meta["title"] and d.text.startswith(d.meta["title"]) for d in docs)

@@ -284,6 +284,49 @@ def test_model_fit_init_from_with_more_trainable_layers_round_trips(
     _assert_same(loaded.predict_proba(docs), model.predict_proba(docs), atol=1e-2)
 
 
+def test_model_fit_init_from_a_model_without_pair_features_adds_them_unchanged(
+    tiny_documents, tmp_path, torch_single_thread
+):
+    docs = list(tiny_documents)
+    plain = ArgumentModel(_frozen_config(pair_features=False, head_learning_rate=1e-3)).fit(
+        docs, progress=False)
+    assert plain.network_.config.n_pair_features == 0
+    directory = plain.save_pretrained(tmp_path / "plain")
+    model = ArgumentModel(_frozen_config(pair_features=True)).fit(
+        docs, init_from=directory, progress=False)
+    assert model.network_.config.n_pair_features == 3
+    # Zero-initialised pair weights: the extended network starts where the saved one was.
+    _assert_same(model.predict_proba(docs), plain.predict_proba(docs), atol=1e-4)
+    loaded = ArgumentModel.from_pretrained(model.save_pretrained(tmp_path / "extended"))
+    assert loaded.network_.config.n_pair_features == 3
+    assert ArgumentModel.from_pretrained(directory).network_.config.n_pair_features == 0
+
+
+def test_model_network_pair_weights_raise_the_links_they_mark():
+    import torch
+
+    from argmine.network import ArgumentNetwork, NetworkConfig
+
+    class _Encoder(torch.nn.Module):
+        class config:  # noqa: N801 - mimics a transformers config
+            hidden_size = 8
+
+    torch.manual_seed(0)
+    net = ArgumentNetwork(_Encoder(), NetworkConfig(n_features=2, link_dim=4,
+                                                    n_pair_features=3)).eval()
+    vectors, feats = torch.randn(6, 8), torch.randn(6, 2)
+    pairs = torch.zeros(6, 6, 3)
+    pairs[5, 1, 1] = 1.0  # unit 1 introduces the list unit 5 is an item of
+    with torch.no_grad():
+        before = net.heads(vectors, feats, pairs)["links"]
+        net.pair_weight.weight.copy_(torch.tensor([[0.0, 3.0, 0.0]]))
+        after = net.heads(vectors, feats, pairs)["links"]
+    assert torch.allclose(after[5, 1] - before[5, 1], torch.tensor(3.0))
+    unmarked = torch.ones_like(before, dtype=torch.bool)
+    unmarked[5, 1] = False
+    assert torch.equal(after[unmarked], before[unmarked])
+
+
 def test_model_network_scores_kinds_of_top_candidates_in_long_documents():
     import torch
 

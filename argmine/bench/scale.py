@@ -120,7 +120,7 @@ def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
 
         def heads():
             with torch.inference_mode():
-                model.network_.heads(vectors, features)
+                model.network_.heads(vectors, features, model._pairs(doc))
 
         runs["encoder"] = measure(encode, **timed)
         runs["heads"] = measure(heads, **timed)

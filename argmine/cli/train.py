@@ -43,6 +43,8 @@ def register(sub) -> None:
     parser.add_argument("--device", default="cpu",
                         help="torch device to train on: cpu, cuda, cuda:1 … (default %(default)s)")
     parser.add_argument("--no-context", action="store_true", help="no BiGRU over the units")
+    parser.add_argument("--pair-features", action="store_true",
+                        help="give the link head pair features (same paragraph, ordinal lists)")
     parser.add_argument("--checkpoint-dir", help="write a checkpoint here after every epoch")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir")
     parser.add_argument("--force", action="store_true", help="overwrite --output")
@@ -83,6 +85,7 @@ def run(args) -> int:
         seed=args.seed, context=not args.no_context, corpus_weights=weights,
         batch_units=args.batch_units, patience=args.patience,
         augment=parse_weights(args.augment, "--augment"),
+        pair_features=args.pair_features,
     )
     docs = [d for spec in args.corpus for d in load_documents(CorpusSpec.parse(spec))]
     dev = None

@@ -21,7 +21,11 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def read_aae2(
-    path: str | Path, *, split: str | None = None, split_file: str | Path | None = None
+    path: str | Path,
+    *,
+    split: str | None = None,
+    split_file: str | Path | None = None,
+    link_for_claims: bool = False,
 ) -> list[Document]:
     r"""Read the AAE2 essays as gold documents.
 
@@ -35,9 +39,11 @@ def read_aae2(
     * a Claim with ``Stance=Against`` attacks the first MajorClaim of the essay (in text
       order): the essay links claims to major claims only through the stance, and this
       makes the Against claim an opponent, i.e. ``counterargument``;
-    * a Claim with ``Stance=For`` is the root of its own paragraph tree (``claim``), and
-      every MajorClaim is a root (``claim``). Both are labelled ``claim``/proponent by
-      override, since one without premises (or without attackers) is in no link;
+    * a Claim with ``Stance=For`` is the root of its own paragraph tree, and every
+      MajorClaim is a root. Both are labelled ``claim``/proponent by override, since one
+      without premises (or without attackers) is in no link. With ``link_for_claims=True``
+      a For claim supports the first MajorClaim instead (the README's tree view: "a premise
+      of the MajorClaim"), keeping its label ``claim``;
     * a premise thus takes the side it reaches by following its relation chain up to a
       Claim or MajorClaim, flipping on each ``attacks``: supporting the For side gives
       ``premise``, supporting the Against side or attacking the For side gives
@@ -54,6 +60,9 @@ def read_aae2(
         split: ``"train"``, ``"test"`` or ``None`` for every essay.
         split_file: The split file to use instead of looking for ``train-test-split.csv``
             (in the folder, then in the essays folder's parent). It must exist.
+        link_for_claims: Link each For claim to the first MajorClaim by a support (a For
+            claim in an essay without a MajorClaim stays a root). Default ``False``: the
+            corpus's own structure, in which claims reach the major claim only by stance.
 
     Returns:
         One document per essay, sorted by id (``"essay001"`` …), with ``meta`` keys
@@ -104,7 +113,7 @@ def read_aae2(
         essay_split = splits.get(ann_path.stem)
         if split is not None and essay_split != split:
             continue
-        documents.append(_read_essay(ann_path, essay_split))
+        documents.append(_read_essay(ann_path, essay_split, link_for_claims))
     return documents
 
 
@@ -143,12 +152,12 @@ def read_split(path: str | Path) -> dict[str, str]:
     return result
 
 
-def _read_essay(ann_path: Path, split: str | None) -> Document:
+def _read_essay(ann_path: Path, split: str | None, link_for_claims: bool) -> Document:
     text, ann = read_typed(ann_path, _TYPES, _KINDS)
     links: list[tuple[str, str, RelationKind]] = [
         (rel.source, rel.target, _KINDS[rel.type]) for rel in ann.relations
     ]
-    links.extend(_stance_links(ann, ann_path))
+    links.extend(_stance_links(ann, ann_path, link_for_claims))
     stances = ann.attribute_values("Stance")
     overrides = [
         s.id for s in ann.spans
@@ -167,8 +176,11 @@ def _read_essay(ann_path: Path, split: str | None) -> Document:
     )
 
 
-def _stance_links(ann: BratAnnotation, path: Path) -> list[tuple[str, str, RelationKind]]:
-    """Link each Against claim to the essay's first MajorClaim by an attack."""
+def _stance_links(
+    ann: BratAnnotation, path: Path, link_for_claims: bool
+) -> list[tuple[str, str, RelationKind]]:
+    """Link each Against claim to the essay's first MajorClaim by an attack (and each For
+    claim by a support, if ``link_for_claims``)."""
     stances = ann.attribute_values("Stance")
     has_parent = {rel.source for rel in ann.relations}
     majors = sorted((s for s in ann.spans if s.type == "MajorClaim"), key=lambda s: s.start)
@@ -190,6 +202,10 @@ def _stance_links(ann: BratAnnotation, path: Path) -> list[tuple[str, str, Relat
                     detail=f"Against claim {span.id} but the essay has no MajorClaim",
                 )
             links.append((span.id, majors[0].id, RelationKind.ATTACK))
+        elif stance == "For" and link_for_claims and majors and span.id not in has_parent:
+            # Without this link every paragraph of an essay is a separate tree, and a model
+            # trained on it learns that a paragraph's opening claim attaches to nothing.
+            links.append((span.id, majors[0].id, RelationKind.SUPPORT))
     return links
 
 

@@ -30,6 +30,10 @@ class TrainingConfig:
         context: Whether a BiGRU over each document's units adds context.
         position_features: Whether position features are used.
         marker_features: Whether discourse-marker features are used.
+        pair_features: Whether the link head sees pair features (same paragraph, ordinal
+            lists: :data:`argmine.features.PAIR_FEATURES`). A model started with ``init_from``
+            from one without them gains them. Off by default: the shipped model was trained
+            without them, and one side experiment with them did not change its seed tree.
         dev_fraction: Fraction of training documents held out for early stopping when no
             dev set is given.
         patience: Epochs without dev improvement before stopping early; the weights of the
@@ -59,6 +63,7 @@ class TrainingConfig:
     context: bool = True
     position_features: bool = True
     marker_features: bool = True
+    pair_features: bool = False
     dev_fraction: float = 0.1
     patience: int = 100
     seed: int = 0

@@ -1,0 +1,59 @@
+"""Hand-made unit and pair features: position, discourse markers, ordinal lists."""
+
+from __future__ import annotations
+
+import torch
+
+from argmine.document import Unit
+from argmine.features import (
+    PAIR_FEATURES,
+    list_starts,
+    marker_features,
+    MARKER_CLASSES,
+    ordinal,
+    pair_features,
+)
+
+
+def _units(texts: list[str], paragraphs: list[int] | None = None) -> list[Unit]:
+    paragraphs = paragraphs or [0] * len(texts)
+    return [Unit(i, t, 0, len(t), paragraph=p) for i, (t, p) in enumerate(zip(texts, paragraphs))]
+
+
+def test_ordinal_reads_opening_markers_only_as_whole_words():
+    assert ordinal("First of all, they are not negotiating.") == 1
+    assert ordinal("“Secondly”, the talks inform.") == 2
+    assert ordinal("Third, you want to signal openings.") == 3
+    assert ordinal("Lastly, it is cheap.") == 99
+    assert ordinal("Firstborn children are different.") == 0
+    assert ordinal("The first reason is cost.") == 0
+
+
+def test_list_starts_restart_at_every_first_and_ignore_stray_ordinals():
+    texts = ["Second, nothing opened a list yet.", "Talks help in three ways.", "First, a.",
+             "Detail.", "Second, b.", "Not at all.", "First of all, c.", "Second, d.",
+             "Third, e."]
+    assert list_starts(_units(texts)) == [None, None, 2, None, 2, None, 6, 6, 6]
+
+
+def test_pair_features_mark_list_introducer_siblings_and_paragraphs():
+    texts = ["Talks are needed for three reasons.", "First, intelligence.", "It informs.",
+             "Second, pathways.", "But is this going behind Ukraine's back?"]
+    feats = pair_features(_units(texts, paragraphs=[0, 1, 1, 2, 3]))
+    assert feats.shape == (5, 5, len(PAIR_FEATURES))
+    same_paragraph, introducer, same_list = feats.unbind(-1)
+    assert torch.equal(same_paragraph.diagonal(), torch.ones(5))
+    assert same_paragraph[2, 1] == 1 and same_paragraph[3, 1] == 0
+    # Both items point to the unit before "First", however far they are from it.
+    assert introducer.nonzero().tolist() == [[1, 0], [3, 0]]
+    assert same_list.nonzero().tolist() == [[1, 3], [3, 1]]
+
+
+def test_pair_features_of_one_unit_and_no_lists():
+    feats = pair_features(_units(["Only one."]))
+    assert feats.tolist() == [[[1.0, 0.0, 0.0]]]
+
+
+def test_marker_features_flag_denials_and_contrasts():
+    flags = dict(zip(MARKER_CLASSES, marker_features("Not at all.")))
+    assert flags["denial"] == 1.0 and flags["contrast"] == 0.0
