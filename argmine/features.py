@@ -176,8 +176,10 @@ def list_starts(units: Sequence[Unit]) -> list[int | None]:
 
 
 def pair_features(units: Sequence[Unit]):
-    """A ``(n, n, len(PAIR_FEATURES))`` float tensor: ``out[i, j]`` describes child ``i`` and
-    candidate parent ``j`` (built by broadcasting, so long documents stay cheap).
+    """The pair features of a document: ``(n, n, len(PAIR_FEATURES))`` floats.
+
+    ``out[i, j]`` describes child ``i`` and candidate parent ``j``; the tensor is built by
+    broadcasting, so long documents stay cheap.
 
     Examples:
         >>> texts = ["Talks help for three reasons.", "First, b.", "C.", "Second, d."]

@@ -106,15 +106,33 @@ class ArgumentModel:
 
         The ONNX graph is exported from the current weights (and cached, see
         :mod:`argmine.onnx_backend`); training always runs in torch and drops the backend.
+        ``"auto"`` picks ONNX Runtime where it is installed and the model is on the CPU and
+        not quantized, and falls back to torch (with a warning) if the encoder does not
+        export.
 
         Raises:
             InputError: E301 for an unknown backend, ``onnx`` without ONNX Runtime, or
                 ``onnx`` on a non-CPU device.
         """
-        from argmine.onnx_backend import OnnxEncoder, check_backend
+        from argmine.onnx_backend import OnnxEncoder, check_backend, onnx_installed
 
         check_backend(backend, owner="ArgumentModel.use_backend")
         self._check_fitted()
+        if backend == "auto":
+            if (self.device.type != "cpu" or getattr(self, "quantized_", False)
+                    or not onnx_installed()):
+                backend = "torch"
+            else:
+                try:
+                    self.onnx_encoder_ = OnnxEncoder(self.network_, threads=threads)
+                except Exception as exc:  # an encoder the exporter cannot handle
+                    import warnings
+
+                    warnings.warn(f"ONNX Runtime cannot run this encoder ({exc!r}); "
+                                  "using torch", stacklevel=2)
+                    backend = "torch"
+                else:
+                    return self
         if backend == "torch":
             self.__dict__.pop("onnx_encoder_", None)
             return self

@@ -32,7 +32,9 @@ from argmine.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("torch", "onnx")
+BACKENDS = ("auto", "torch", "onnx")
+"""``auto`` (the default of ``argmine.load`` and the command line): ONNX Runtime where it
+runs (installed, CPU, fp32, an encoder that exports), else torch."""
 _OPSET = 17
 
 
@@ -40,6 +42,13 @@ def cache_dir() -> Path:
     """Where exported graphs are kept: ``$ARGMINE_CACHE/onnx`` or ``~/.cache/argmine/onnx``."""
     root = os.environ.get("ARGMINE_CACHE") or Path.home() / ".cache" / "argmine"
     return Path(root) / "onnx"
+
+
+def onnx_installed() -> bool:
+    """Whether ONNX Runtime and the ``onnx`` package (for the export) can be imported."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
 
 
 def check_backend(backend: str, owner: str = "argmine") -> None:
@@ -51,14 +60,10 @@ def check_backend(backend: str, owner: str = "argmine") -> None:
     if backend not in BACKENDS:
         raise InputError("E301", param="backend", owner=owner, value=backend,
                          expected=f"one of {', '.join(BACKENDS)}")
-    if backend == "onnx":
-        import importlib.util
-
-        missing = [m for m in ("onnxruntime", "onnx") if importlib.util.find_spec(m) is None]
-        if missing:
-            raise InputError("E301", param="backend", owner=owner, value=backend,
-                             expected="'torch', or install the ONNX extra first: "
-                             "pip install 'argmine[onnx]'")
+    if backend == "onnx" and not onnx_installed():
+        raise InputError("E301", param="backend", owner=owner, value=backend,
+                         expected="'torch', or install ONNX Runtime first: "
+                         "pip install onnxruntime onnx")
 
 
 class _PooledEncoder(torch.nn.Module):
@@ -111,26 +116,38 @@ class OnnxEncoder:
 
     Args:
         network: The ``ArgumentNetwork`` whose encoder to export (its weights as they are).
-        threads: Intra-op threads (default: torch's current number of threads).
+        threads: Intra-op threads (default: torch's number of threads when first used).
         directory: Cache folder for the exported graph (default: :func:`cache_dir`).
     """
 
     def __init__(self, network: torch.nn.Module, threads: int | None = None,
                  directory: Path | None = None) -> None:
         check_backend("onnx", owner="OnnxEncoder")
-        import onnxruntime as ort
-
         path = (directory or cache_dir()) / f"encoder-{_graph_key(network)}.onnx"
         if not path.is_file():
             logger.warning("exporting the encoder to ONNX once, into %s", path)
             export_encoder(network, path)
         self.path = path
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # only errors: ORT warns about unused initialisers
-        self.session = ort.InferenceSession(str(path), options,
-                                            providers=["CPUExecutionProvider"])
+        self.threads = threads
+        self._session = None
+
+    @property
+    def session(self):
+        """The ONNX Runtime session, made on first use.
+
+        A batch worker sets its thread count after loading the model, and a session's
+        threads are fixed when it is made.
+        """
+        if self._session is None:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self.threads or torch.get_num_threads()
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3  # only errors: ORT warns about unused initialisers
+            self._session = ort.InferenceSession(str(self.path), options,
+                                                 providers=["CPUExecutionProvider"])
+        return self._session
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Pooled unit vectors ``(batch, hidden)`` for a tokenized batch."""

@@ -69,7 +69,7 @@ class ArgumentMiner:
     @classmethod
     def from_pretrained(
         cls, name_or_path: str | Path | None = None, *, quantize: bool = False,
-        backend: str = "torch", **kwargs
+        backend: str = "auto", **kwargs
     ) -> ArgumentMiner:
         """Load a saved model folder (``None`` or ``"default"`` for the shipped model).
 
@@ -78,14 +78,15 @@ class ArgumentMiner:
             quantize: Run the encoder with int8 dynamically quantized Linear layers (CPU
                 only; see :mod:`argmine.quantization`): faster, with slightly different
                 predictions; the miner cannot be trained or saved.
-            backend: ``"torch"`` or ``"onnx"``: run the encoder in ONNX Runtime (CPU; see
+            backend: ``"auto"`` (ONNX Runtime where it runs: CPU, fp32; else torch),
+                ``"torch"`` or ``"onnx"`` (the encoder in ONNX Runtime on the CPU; see
                 :mod:`argmine.onnx_backend`).
             **kwargs: Passed to :class:`ArgumentMiner` (e.g. ``decoding=``).
         """
         from argmine.onnx_backend import check_backend
 
         check_backend(backend, owner="argmine.load")
-        if quantize and backend != "torch":
+        if quantize and backend == "onnx":
             raise InputError("E301", param="backend", owner="argmine.load", value=backend,
                              expected="'torch' with quantize=True (int8 runs in torch)")
         if name_or_path in (None, DEFAULT_MODEL):
@@ -97,7 +98,10 @@ class ArgumentMiner:
 
                 raise ModelFormatError("E204", name=str(name_or_path))
         scorer = _load_scorer(path, quantize=quantize)
-        if backend != "torch":
+        if backend == "auto":
+            if hasattr(scorer, "use_backend"):  # the TF-IDF baseline has no encoder
+                scorer.use_backend("auto")
+        elif backend != "torch":
             if not hasattr(scorer, "use_backend"):
                 raise InputError("E301", param="backend", owner="argmine.load", value=backend,
                                  expected=f"'torch' for {path}: the TF-IDF baseline has no "
@@ -202,7 +206,7 @@ def _with_scores(unit: Unit, probs, best: int) -> Unit:
 
 
 def load(
-    name_or_path: str | Path | None = None, *, quantize: bool = False, backend: str = "torch",
+    name_or_path: str | Path | None = None, *, quantize: bool = False, backend: str = "auto",
     **kwargs
 ) -> ArgumentMiner:
     """Load an ArgumentMiner: the shipped default model, or a saved model folder.
@@ -214,8 +218,9 @@ def load(
             faster labelling, slightly different predictions (see
             :mod:`argmine.quantization`). The folder is not changed; the loaded miner cannot
             be trained or saved.
-        backend: ``"torch"`` (default) or ``"onnx"``: the encoder in ONNX Runtime on the CPU
-            (``pip install 'argmine[onnx]'``; exported once per model and cached).
+        backend: ``"auto"`` (default): the encoder in ONNX Runtime where it runs (CPU,
+            fp32; exported once per model and cached), else in torch; ``"torch"``; or
+            ``"onnx"`` (an error where ONNX Runtime cannot run).
         **kwargs: Passed to :class:`ArgumentMiner` (e.g. ``decoding=``).
 
     Raises:

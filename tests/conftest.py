@@ -18,6 +18,18 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = REPO_ROOT / "seeds" / "track-ii-talks.txt"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _onnx_cache(tmp_path_factory) -> Iterator[None]:
+    """Keep the ONNX graphs the default backend exports out of the user's cache folder."""
+    before = os.environ.get("ARGMINE_CACHE")
+    os.environ["ARGMINE_CACHE"] = str(tmp_path_factory.mktemp("argmine-cache"))
+    yield
+    if before is None:
+        os.environ.pop("ARGMINE_CACHE", None)
+    else:
+        os.environ["ARGMINE_CACHE"] = before
+
+
 def _corpora_root() -> Path:
     env = os.environ.get("ARGMINE_CORPORA")
     return Path(env) if env else REPO_ROOT.parent / "shared" / "corpora"

@@ -19,6 +19,7 @@ from argmine.bench.speed import (
     INT8,
     PIPELINE_BEST,
     PIPELINE_DEFAULT,
+    TORCH,
     best_batch,
     encoder_flops,
     padded_tokens,
@@ -160,6 +161,11 @@ def test_bench_speed_smoke_reports_ratios_memory_and_bound(speed_scale_run):
     assert data["results"]["cpu_peak"]["gflops"] > 0
     run = data["results"]["runs"]["label/argmine"]
     assert {"median", "min", "max"} <= set(run["seconds"]) and "rss_peak_mib" in run["memory"]
+    # "argmine" is what `argmine label` runs by default; torch is timed beside it.
+    assert run["backend"] == data["results"]["default_backend"] == label["backend"]
+    if run["backend"] == "onnx":
+        assert rows["label", TORCH]["backend"] == "torch"
+        assert f"default backend ({run['backend']})" in table
     assert set(data["results"]["batch_sweep"]["transformers pipeline"]) == {"1", "4"}
 
 

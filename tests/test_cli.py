@@ -495,11 +495,15 @@ def test_cli_label_onnx_backend_matches_torch(capsys, monkeypatch, tmp_path, tex
     status, out, _ = _run(capsys, "label", "--model", tiny_model_dir, "--backend", "onnx",
                           text_file)
     assert status == 0
-    units = load(tiny_model_dir).label(TEXT)
+    units = load(tiny_model_dir, backend="torch").label(TEXT)
     got = _jsonl(out)
     assert [r["label"] for r in got] == [u.label.value for u in units]
     assert [r["score"] for r in got] == pytest.approx([u.score for u in units], abs=2e-4)
     assert list((tmp_path / "cache" / "onnx").glob("*.onnx"))
+    status, out, _ = _run(capsys, "label", "--model", tiny_model_dir, "--backend", "torch",
+                          text_file)
+    assert status == 0
+    assert [r["score"] for r in _jsonl(out)] == [round(u.score, 4) for u in units]
 
 
 def test_cli_label_refuses_onnx_for_the_baseline(capsys, text_file: Path,

@@ -6,10 +6,10 @@ import torch
 
 from argmine.document import Unit
 from argmine.features import (
+    MARKER_CLASSES,
     PAIR_FEATURES,
     list_starts,
     marker_features,
-    MARKER_CLASSES,
     ordinal,
     pair_features,
 )

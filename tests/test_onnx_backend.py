@@ -83,3 +83,52 @@ def test_unknown_backend_is_refused(tiny_model_dir):
     model = ArgumentModel.from_pretrained(tiny_model_dir)
     with pytest.raises(InputError, match="backend"):
         model.use_backend("tensorrt")
+
+
+def test_auto_backend_is_onnx_on_the_cpu_and_torch_where_onnx_cannot_run(
+    tiny_model_dir, tiny_baseline_dir, onnx_cache, torch_single_thread
+):
+    from argmine.pipeline import load
+
+    assert load(tiny_model_dir).model.backend == "onnx"
+    assert load(tiny_model_dir, backend="torch").model.backend == "torch"
+    # int8 runs in torch; the TF-IDF baseline has no encoder: auto is no error for either.
+    assert load(tiny_model_dir, quantize=True).model.backend == "torch"
+    assert not hasattr(load(tiny_baseline_dir).model, "onnx_encoder_")
+
+
+def test_auto_backend_falls_back_to_torch_when_the_export_fails(
+    tiny_model_dir, tiny_documents, onnx_cache, monkeypatch, torch_single_thread
+):
+    from argmine import onnx_backend
+    from argmine.model import ArgumentModel
+
+    def broken(network, path):
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setattr(onnx_backend, "export_encoder", broken)
+    model = ArgumentModel.from_pretrained(tiny_model_dir)
+    with pytest.warns(UserWarning, match="unsupported operator"):
+        model.use_backend("auto")
+    assert model.backend == "torch"
+    assert len(model.predict_proba(tiny_documents[:1])) == 1
+    with pytest.raises(RuntimeError):
+        ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
+
+
+def test_onnx_session_takes_the_thread_count_set_before_first_use(
+    tiny_model_dir, tiny_documents, onnx_cache, torch_single_thread
+):
+    import torch
+
+    from argmine.model import ArgumentModel
+
+    model = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)  # what a batch worker does after loading its model
+    try:
+        model.predict_proba(tiny_documents[:1])
+    finally:
+        torch.set_num_threads(before)
+    options = model.onnx_encoder_.session.get_session_options()
+    assert options.intra_op_num_threads == 3

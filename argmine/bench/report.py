@@ -181,7 +181,9 @@ def speed_table(results: Sequence[dict]) -> list[str]:
                   f"{r.get('corpus')} ({r.get('split')}). Peak {_num(peak.get('gflops'))} "
                   f"GFLOP/s ({_peak_source(peak)}); encoder "
                   f"{_num(flops.get('mean_tokens'), 1)} tokens/unit, padding overhead "
-                  f"×{_num(flops.get('padding_overhead'), 2)}.", ""]
+                  f"×{_num(flops.get('padding_overhead'), 2)}."
+                  + (f" `argmine` is the default backend ({details['default_backend']}), as "
+                     "`argmine label` runs it." if details.get("default_backend") else ""), ""]
         body = []
         for row in rows:
             x = row["metrics"]

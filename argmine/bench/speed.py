@@ -2,8 +2,11 @@
 
 Every system runs on the same segmented texts in one process, one after the other:
 
-* **argmine label**: ``ArgumentMiner.label_documents`` (encoder + heads, most probable label);
-* **argmine (int8) label**: the same with the encoder's Linear layers int8 dynamically
+* **argmine label**: ``ArgumentMiner.label_documents`` (encoder + heads, most probable label)
+  on the default backend, as ``argmine label`` runs it: ``auto``, i.e. the encoder in ONNX
+  Runtime (fp32) on a CPU where it is installed (:mod:`argmine.onnx_backend`);
+* **argmine (torch backend) label**: the same with the encoder in eager torch;
+* **argmine (int8) label**: torch with the encoder's Linear layers int8 dynamically
   quantized (:mod:`argmine.quantization`; CPU only);
 * **argmine tree**: ``ArgumentMiner.mine_documents`` (the same plus linking and decoding);
 * **transformers pipeline**: ``pipeline("text-classification")`` over the same encoder
@@ -29,7 +32,6 @@ from pathlib import Path
 from argmine.bench.measure import measure
 from argmine.bench.options import BenchOptions
 from argmine.document import Document
-from argmine.errors import InputError
 
 
 def _log(message: str) -> None:
@@ -241,28 +243,26 @@ PIPELINE_DEFAULT = "transformers pipeline (default batch size)"
 """The reference as users call it: ``pipeline(...)(texts)``, which runs one text at a time."""
 PIPELINE_BEST = "transformers pipeline (best batch size of the sweep)"
 """The reference at the fastest batch size of the sweep (``--batch-sizes``)."""
+DEFAULT = "argmine"
+"""argmine as ``argmine label``/``tree`` run by default: backend ``auto`` (the encoder in ONNX
+Runtime on a CPU where it is installed, fp32; else torch). Its backend is in the results."""
+TORCH = "argmine (torch backend, fp32)"
+"""argmine with its encoder in eager torch (``--backend torch``)."""
 INT8 = "argmine (int8)"
 """argmine with the encoder's Linear layers int8-quantized (``argmine.quantization``)."""
-ONNX = "argmine (ONNX Runtime, fp32)"
-"""argmine with its encoder in ONNX Runtime (``argmine.onnx_backend``), heads in torch."""
 
 
-def _onnx_miner(miner, device: str):
-    """A copy of ``miner`` whose encoder runs in ONNX Runtime, or ``None`` where it cannot."""
+def _default_miner(miner, device: str):
+    """A copy of the torch ``miner`` on the default backend (``auto``), as ``label`` runs."""
     import copy
 
     from argmine.model import ArgumentModel
-    from argmine.onnx_backend import check_backend
     from argmine.pipeline import ArgumentMiner
 
     if device != "cpu" or not isinstance(miner.model, ArgumentModel):
-        return None
-    try:
-        check_backend("onnx")
-    except InputError:  # ONNX Runtime not installed: the row is left out, not faked
-        return None
+        return miner
     model = copy.deepcopy(miner.model)
-    return ArgumentMiner(model.use_backend("onnx"), decoding=miner.decoding)
+    return ArgumentMiner(model.use_backend("auto"), decoding=miner.decoding)
 
 
 def _int8_miner(miner, device: str):
@@ -291,8 +291,9 @@ def best_batch(points: dict[int, dict]) -> int:
 def speed_rows(runs: dict[str, dict], flops: dict, peak: dict) -> list[dict]:
     """Speed table rows: throughput with its spread, ratios, memory and the compute bound.
 
-    ``ratio`` is against ``label/argmine``; ``ratio_to_pipeline_default`` against the
-    transformers pipeline called as users call it (default batch size), where it was timed.
+    ``ratio`` is against ``label/argmine`` (the default backend); ``ratio_to_pipeline_default``
+    against the transformers pipeline called as users call it (default batch size), where it
+    was timed.
     """
     def rate(key: str) -> float | None:
         return runs[key]["units_per_second"]["median"] if key in runs else None
@@ -308,8 +309,9 @@ def speed_rows(runs: dict[str, dict], flops: dict, peak: dict) -> list[dict]:
                                                  if default_rate else None),
                    "rss_growth_mib": run["memory"]["rss_growth_mib"],
                    "rss_peak_mib": run["memory"]["rss_peak_mib"]}
-        if "batch_size" in run:
-            metrics["batch_size"] = run["batch_size"]
+        for key in ("batch_size", "backend"):
+            if key in run:
+                metrics[key] = run[key]
         if run["stage"] != "segment" and run["system"] != "baseline":
             # The encoder's FLOPs at the measured rate, against the fp32 GEMM peak.
             achieved = spread["median"] * flops["flops_per_unit"]
@@ -346,9 +348,10 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     if int8 is not None:
         loaded[INT8] = rss_bytes() - rss0
     rss0 = rss_bytes()
-    onnx = _onnx_miner(miner, device)
-    if onnx is not None:
-        loaded[ONNX] = rss_bytes() - rss0
+    default = _default_miner(miner, device)
+    backend = getattr(default.model, "backend", "torch")
+    if default is not miner:
+        loaded[DEFAULT] = rss_bytes() - rss0
     texts, source = source_texts(options)
     texts, docs = benchmark_documents(texts, options.units)
     n_units = sum(len(d.units) for d in docs)
@@ -397,10 +400,12 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     best = best_batch(sweep["transformers pipeline"])
     plan = [
         ("segment", "argmine", lambda: [ArgumentMiner.to_document(t) for t in texts], {}),
-        ("label", "argmine", lambda: miner.label_documents(docs), {}),
-        *([("label", INT8, lambda: int8.label_documents(docs), {})] if int8 else []),
-        *([("label", ONNX, lambda: onnx.label_documents(docs), {})] if onnx else []),
-        ("tree", "argmine", lambda: miner.mine_documents(docs), {}),
+        ("label", DEFAULT, lambda: default.label_documents(docs), {"backend": backend}),
+        *([("label", TORCH, lambda: miner.label_documents(docs), {"backend": "torch"})]
+          if default is not miner else []),
+        *([("label", INT8, lambda: int8.label_documents(docs), {"backend": "torch"})]
+          if int8 else []),
+        ("tree", DEFAULT, lambda: default.mine_documents(docs), {"backend": backend}),
         ("label", PIPELINE_DEFAULT, hf(None), {}),
         ("label", PIPELINE_BEST, hf(best), {"batch_size": best}),
         ("label", "baseline", lambda: base_miner.label_documents(docs), {}),
@@ -426,7 +431,7 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
             "model": {**info, "baseline": baseline_source}, "rows": rows,
             "results": {"runs": runs, "batch_sweep": {k: {str(b): v for b, v in s.items()}
                                                       for k, s in sweep.items()},
-                        "pipeline_best_batch_size": best,
+                        "pipeline_best_batch_size": best, "default_backend": backend,
                         "flops": flops, "cpu_peak": peak,
                         "load_rss_mib": {k: round(v / 2**20, 1) for k, v in loaded.items()}},
             "plots": [f"{stem}-throughput.png"]}

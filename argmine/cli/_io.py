@@ -115,9 +115,9 @@ def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
     perf.add_argument("--quantize", action="store_true",
                       help="int8 dynamic quantization of the encoder (CPU; faster, labels "
                       "differ slightly: see the benchmarks)")
-    perf.add_argument("--backend", choices=("torch", "onnx"), default="torch",
-                      help="run the encoder in torch or in ONNX Runtime (needs pip install "
-                      "argmine[onnx]) (default %(default)s)")
+    perf.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto",
+                      help="run the encoder in torch or in ONNX Runtime; auto: ONNX Runtime "
+                      "on a CPU without --quantize, else torch (default %(default)s)")
     perf.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                       help="progress bar on standard error (default: when it is a terminal)")
     parser.add_argument("--model", default=None,
@@ -129,7 +129,7 @@ def _load_options(args: argparse.Namespace) -> dict:
     options = {}
     if args.quantize:
         options["quantize"] = True
-    if args.backend != "torch":
+    if args.backend != "auto":
         options["backend"] = args.backend
     return options
 

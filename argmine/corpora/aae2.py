@@ -179,8 +179,7 @@ def _read_essay(ann_path: Path, split: str | None, link_for_claims: bool) -> Doc
 def _stance_links(
     ann: BratAnnotation, path: Path, link_for_claims: bool
 ) -> list[tuple[str, str, RelationKind]]:
-    """Link each Against claim to the essay's first MajorClaim by an attack (and each For
-    claim by a support, if ``link_for_claims``)."""
+    """Link Against claims (and For claims, if asked) to the essay's first MajorClaim."""
     stances = ann.attribute_values("Stance")
     has_parent = {rel.source for rel in ann.relations}
     majors = sorted((s for s in ann.spans if s.type == "MajorClaim"), key=lambda s: s.start)
