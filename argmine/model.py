@@ -150,8 +150,13 @@ class ArgumentModel:
         return "onnx" if getattr(self, "onnx_encoder_", None) is not None else "torch"
 
     def to(self, device: str | torch.device) -> ArgumentModel:
-        """Move the model to ``device`` (like ``nn.Module.to``) and return it."""
+        """Move the model to ``device`` (like ``nn.Module.to``) and return it.
+
+        Off the CPU the encoder runs in torch: ONNX Runtime's backend here is CPU-only.
+        """
         self.device = _device(device)
+        if self.device.type != "cpu":
+            self.__dict__.pop("onnx_encoder_", None)
         if hasattr(self, "network_"):
             self.network_.to(self.device)
         return self

@@ -383,6 +383,10 @@ def test_model_on_cuda_predicts_like_on_cpu(tiny_model_dir: Path, tiny_documents
     for a, b in zip(cpu, gpu):
         assert isinstance(b.label_probs, np.ndarray)
         np.testing.assert_allclose(a.label_probs, b.label_probs, atol=1e-3)
+    # The default backend is ONNX Runtime on the CPU; moving the model drops it.
+    moved = argmine.load(tiny_model_dir).model.to("cuda")
+    assert moved.backend == "torch"
+    assert len(moved.predict_proba(tiny_documents[:1])) == 1
 
 
 @pytest.mark.parametrize("device", ["gpu", "cuda:0"])
