@@ -67,6 +67,11 @@ def _starts_with(lowered: str, phrase: str) -> bool:
     return not rest or not rest.isalnum() or not phrase[-1].isalnum()
 
 
+def _opening(text: str) -> str:
+    """The unit's text lower-cased, from its first word on (quotes and dashes dropped)."""
+    return re.sub(r"^[\W_]+", "", text.strip().lower()).replace("’", "'")
+
+
 def marker_features(text: str) -> list[float]:
     """One 0/1 feature per marker class: does the unit open with a marker of that class?
 
@@ -74,7 +79,7 @@ def marker_features(text: str) -> list[float]:
         >>> dict(zip(MARKER_CLASSES, marker_features("But isn't it so?")))["contrast"]
         1.0
     """
-    lowered = re.sub(r"^[\W_]+", "", text.strip().lower()).replace("’", "'")
+    lowered = _opening(text)
     out = []
     for phrases in _MARKERS.values():
         out.append(1.0 if any(_starts_with(lowered, p) for p in phrases) else 0.0)
@@ -147,7 +152,7 @@ def ordinal(text: str) -> int:
         >>> [ordinal(t) for t in ("First, x.", "Secondly x.", "Finally, x.", "Firstborn.")]
         [1, 2, 99, 0]
     """
-    lowered = re.sub(r"^[\W_]+", "", text.strip().lower())
+    lowered = _opening(text)
     for position, phrases in _ORDINALS:
         if any(_starts_with(lowered, p) for p in phrases):
             return position
@@ -157,8 +162,9 @@ def ordinal(text: str) -> int:
 def list_starts(units: Sequence[Unit]) -> list[int | None]:
     """For each unit, the index of the first item of the ordinal list it is an item of.
 
-    A list starts at a unit opening with "First"/"Firstly"/…; a later unit opening with a
-    higher ordinal (or "Finally") continues the most recent list; anything else is in none.
+    A list starts at a unit opening with "First"/"Firstly"/…; a later unit opening with any
+    other ordinal ("Second", "Finally", …) continues the most recent list; a unit without
+    an ordinal, or an ordinal before any "First", is in none.
 
     Examples:
         >>> texts = ["A.", "First, b.", "C.", "Second, d.", "Finally, e."]

@@ -118,21 +118,11 @@ class ArgumentModel:
 
         check_backend(backend, owner="ArgumentModel.use_backend")
         self._check_fitted()
-        if backend == "auto":
-            if (self.device.type != "cpu" or getattr(self, "quantized_", False)
-                    or not onnx_installed()):
-                backend = "torch"
-            else:
-                try:
-                    self.onnx_encoder_ = OnnxEncoder(self.network_, threads=threads)
-                except Exception as exc:  # an encoder the exporter cannot handle
-                    import warnings
-
-                    warnings.warn(f"ONNX Runtime cannot run this encoder ({exc!r}); "
-                                  "using torch", stacklevel=2)
-                    backend = "torch"
-                else:
-                    return self
+        fallback = backend == "auto"
+        if fallback:
+            usable = (self.device.type == "cpu" and not getattr(self, "quantized_", False)
+                      and onnx_installed())
+            backend = "onnx" if usable else "torch"
         if backend == "torch":
             self.__dict__.pop("onnx_encoder_", None)
             return self
@@ -141,7 +131,16 @@ class ArgumentModel:
 
             raise InputError("E301", param="backend", owner="ArgumentModel.use_backend",
                              value=backend, expected="'torch' on a GPU (onnx runs on the CPU)")
-        self.onnx_encoder_ = OnnxEncoder(self.network_, threads=threads)
+        try:
+            self.onnx_encoder_ = OnnxEncoder(self.network_, threads=threads)
+        except Exception as exc:  # an encoder the exporter cannot handle
+            if not fallback:
+                raise
+            import warnings
+
+            warnings.warn(f"ONNX Runtime cannot run this encoder ({exc!r}); using torch",
+                          stacklevel=2)
+            self.__dict__.pop("onnx_encoder_", None)
         return self
 
     @property
