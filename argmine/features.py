@@ -72,6 +72,10 @@ def _opening(text: str) -> str:
     return re.sub(r"^[\W_]+", "", text.strip().lower()).replace("’", "'")
 
 
+def _is_question(text: str) -> bool:
+    return text.strip().rstrip("\"'”’)").endswith("?")
+
+
 def marker_features(text: str) -> list[float]:
     """One 0/1 feature per marker class: does the unit open with a marker of that class?
 
@@ -114,7 +118,7 @@ def unit_features(units: Sequence[Unit], *, position: bool = True, markers: bool
                 1.0 if members[-1] == i else 0.0,
                 math.log1p(n) / 5.0,
                 math.log1p(len(text)) / 6.0,
-                1.0 if text.rstrip("\"'”’)").endswith("?") else 0.0,
+                1.0 if _is_question(text) else 0.0,
                 1.0 if text.rstrip("\"'”’)").endswith("!") else 0.0,
             ]
         if markers:
@@ -139,10 +143,40 @@ _ORDINALS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (99, ("finally", "lastly", "last but not least")),
 )
 
-PAIR_FEATURES: tuple[str, ...] = ("same_paragraph", "list_introducer", "same_list")
+PAIR_FEATURES: tuple[str, ...] = (
+    "same_paragraph", "list_introducer", "same_list", "announced_list", "answers_question",
+)
 """Features of an ordered pair (child ``i``, candidate parent ``j``): both in one paragraph;
 ``j`` is the unit just before the first item of the ordinal list ``i`` belongs to; ``i`` and
-``j`` are items of the same ordinal list."""
+``j`` are items of the same ordinal list; ``j`` announces the list ``i`` belongs to ("… for
+three reasons.", at most :data:`ANNOUNCEMENT_REACH` units before its first item); ``i``
+answers the question ``j`` asked just before it in the same paragraph. Models are saved with
+the number of columns they were trained on; new columns are only ever appended."""
+
+ANNOUNCEMENT_REACH = 2
+"""How many units before a list's first item an announcement of it may stand."""
+
+# A cataphoric announcement ("for several reasons", "in three ways", "as follows") promises
+# a list of what supports the sentence; the list's items then point back to it.
+_ANNOUNCEMENT = re.compile(
+    r"\b(?:(?:several|many|two|three|four|five|a few|a number of|the following|various|"
+    r"numerous|multiple|some|these|a couple of)\s+(?:\w+\s+)?"
+    r"(?:reasons|purposes|ways|benefits|advantages|disadvantages|grounds|arguments|points|"
+    r"factors|aspects|aims|goals|functions|drawbacks|problems|consequences|effects|causes|"
+    r"considerations|things)|as follows|the following)\b",
+    re.IGNORECASE,
+)
+
+
+def announces(text: str) -> bool:
+    """Does the unit announce a list of reasons, ways, purposes … ("for three reasons")?
+
+    Examples:
+        >>> [announces(t) for t in ("Talks help because they serve several purposes.",
+        ...                         "This is so for the following reasons:", "It rains.")]
+        [True, True, False]
+    """
+    return _ANNOUNCEMENT.search(text) is not None
 
 
 def ordinal(text: str) -> int:
@@ -191,17 +225,27 @@ def pair_features(units: Sequence[Unit]):
         >>> texts = ["Talks help for three reasons.", "First, b.", "C.", "Second, d."]
         >>> feats = pair_features([Unit(i, t, 0, len(t)) for i, t in enumerate(texts)])
         >>> feats[3, 0].tolist(), feats[3, 1].tolist(), feats[2, 0].tolist()
-        ([1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0])
+        ([1.0, 1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0])
     """
     import torch
 
     n = len(units)
     paragraph = torch.tensor([u.paragraph for u in units], dtype=torch.long).view(n)
-    start = torch.tensor([-1 if s is None else s for s in list_starts(units)],
-                         dtype=torch.long).view(n)
+    starts = list_starts(units)
+    start = torch.tensor([-1 if s is None else s for s in starts], dtype=torch.long).view(n)
+    announcer = torch.full((n,), -1, dtype=torch.long)
+    for i, s in enumerate(starts):
+        if s is not None:
+            near = [j for j in range(max(s - ANNOUNCEMENT_REACH, 0), s)
+                    if announces(units[j].text)]
+            announcer[i] = near[-1] if near else -1
+    question = torch.tensor([_is_question(u.text) for u in units], dtype=torch.bool).view(n)
     idx = torch.arange(n)
     in_list = (start >= 0).view(-1, 1)
     same_paragraph = paragraph.view(-1, 1) == paragraph.view(1, -1)
     introducer = in_list & (idx.view(1, -1) == (start - 1).view(-1, 1))
     same_list = in_list & (start.view(-1, 1) == start.view(1, -1)) & ~torch.eye(n, dtype=torch.bool)
-    return torch.stack([same_paragraph, introducer, same_list], dim=-1).float()
+    announced = (announcer >= 0).view(-1, 1) & (idx.view(1, -1) == announcer.view(-1, 1))
+    answers = (same_paragraph & (idx.view(1, -1) == (idx - 1).view(-1, 1))
+               & question.view(1, -1) & ~question.view(-1, 1))
+    return torch.stack([same_paragraph, introducer, same_list, announced, answers], dim=-1).float()

@@ -171,12 +171,18 @@ class ArgumentModel:
         self.labels_ = tuple(LABELS)
 
     def _add_pair_features(self) -> None:
-        # A model saved before pair features existed (e.g. an earlier stage of training):
-        # the same network plus zero-initialised pair weights, so it starts where it was.
+        # A model saved before (some of) the pair features existed, e.g. an earlier stage of
+        # training: the same network with zero weights for the new columns, so it starts
+        # where it was.
         old = self.network_
         config = NetworkConfig(**{**old.config.to_dict(), "n_pair_features": len(PAIR_FEATURES)})
         net = ArgumentNetwork(old.encoder, config).to(self.device)
-        net.load_state_dict(old.state_dict(), strict=False)
+        state = old.state_dict()
+        previous = state.pop("pair_weight.weight", None)
+        net.load_state_dict(state, strict=False)
+        if previous is not None:
+            with torch.no_grad():
+                net.pair_weight.weight[:, : previous.shape[1]] = previous
         self.network_ = net
 
     def _trainable_state(self) -> dict[str, torch.Tensor]:
@@ -205,7 +211,8 @@ class ArgumentModel:
     def _pairs(self, doc: Document) -> torch.Tensor | None:
         if not self.network_.config.n_pair_features:
             return None
-        return pair_features(doc.units).to(self.device)
+        # Columns are only ever appended: a model trained with fewer reads the first ones.
+        return pair_features(doc.units)[..., : self.network_.config.n_pair_features].to(self.device)
 
     def _tokenize(self, texts: Sequence[str]):
         return self.tokenizer_(
@@ -359,7 +366,7 @@ class ArgumentModel:
             loaded = type(self).from_pretrained(init_from, device=self.device)
             self.__dict__.update({k: v for k, v in loaded.__dict__.items()
                                   if k not in ("config", "device")})
-            if cfg.pair_features and not self.network_.config.n_pair_features:
+            if cfg.pair_features and self.network_.config.n_pair_features < len(PAIR_FEATURES):
                 self._add_pair_features()
             self.trainable_names_ = freeze_lower_layers(self.network_.encoder,
                                                         cfg.trainable_layers)
@@ -375,11 +382,14 @@ class ArgumentModel:
         net = self.network_
         encoder_params = [p for n, p in net.named_parameters()
                           if n.startswith("encoder.") and p.requires_grad]
-        head_params = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
+        head_params = [p for n, p in net.named_parameters()
+                       if not n.startswith(("encoder.", "pair_weight."))]
+        pair_params = [p for n, p in net.named_parameters() if n.startswith("pair_weight.")]
         optimizer = torch.optim.AdamW(
             [
                 {"params": encoder_params, "lr": cfg.learning_rate},
                 {"params": head_params, "lr": cfg.head_learning_rate},
+                {"params": pair_params, "lr": cfg.pair_learning_rate},
             ],
             weight_decay=cfg.weight_decay,
         )

@@ -9,11 +9,16 @@ import pytest
 from argmine.document import Document, Relation, Unit
 from argmine.errors import InputError
 from argmine.schema import Label, RelationKind, labels_from_links
+from argmine.features import announces, pair_features
 from argmine.training.augment import (
+    ANNOUNCEMENTS,
     DENIALS,
+    announced,
     augment,
     augment_epoch,
+    concatenate,
     enumeration,
+    forest,
     hypophora,
 )
 from argmine.training.config import TrainingConfig
@@ -104,6 +109,39 @@ def test_enumeration_can_open_a_paragraph_per_reason(debate):
     assert_consistent(out)
 
 
+def test_enumeration_can_announce_the_reasons_on_a_parent_before_them(debate):
+    quiet = enumeration(debate, random.Random(0), announce_rate=0.0)
+    assert quiet.units[0].text == debate.units[0].text
+    out = enumeration(debate, random.Random(0), announce_rate=1.0)
+    claim = out.units[0].text
+    assert claim.startswith("We should tax sugar") and claim != debate.units[0].text
+    assert announces(claim) and out.relations == debate.relations
+    # the link head's announced-list feature now points both reasons at the claim
+    feats = pair_features(out.units)[..., 3]
+    assert feats[:, 0].tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
+    assert_consistent(out)
+
+
+def test_enumeration_announces_nothing_when_the_parent_follows_its_reasons():
+    doc = make_doc(["Sugar causes obesity.", "Children drink soda daily.", "We should tax sugar."],
+                   [(0, 2, S), (1, 2, S)])
+    out = enumeration(doc, random.Random(0), announce_rate=1.0)
+    assert out.units[2].text == "We should tax sugar."
+    assert out.units[0].text.endswith("sugar causes obesity.")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_every_announcement_is_one_the_features_recognise(seed):
+    rng = random.Random(seed)
+    text = announced("Cities should ban cars from their centres.", rng.randrange(2, 7), rng)
+    assert text is not None and announces(text) and text.startswith("Cities should ban cars")
+
+
+def test_announcement_templates_all_take_body_and_count():
+    for template in ANNOUNCEMENTS:
+        assert template.format(body="X", count="two").startswith("X")
+
+
 def test_enumeration_skips_fragments_and_marked_units():
     doc = make_doc(["We should act.", "First, it pays.", "and it is fair."],
                    [(1, 0, S), (2, 0, S)])
@@ -138,3 +176,32 @@ def test_augment_epoch_without_rates_is_identity(debate):
 def test_config_rejects_bad_rates(rates):
     with pytest.raises(InputError, match="augment"):
         TrainingConfig(augment=rates)
+
+
+def test_concatenate_keeps_each_tree_in_its_own_paragraphs(debate):
+    other = make_doc(["Cities need trams.", "Buses are slow."], [(1, 0, S)], doc_id="e")
+    out = concatenate([debate, other])
+    assert out.id == "d+e" and len(out.units) == 7
+    assert [u.paragraph for u in out.units] == [0, 0, 0, 0, 0, 1, 1]
+    assert out.parent_of(6) == Relation(6, 5, S) and out.parent_of(4) == Relation(4, 3, A)
+    assert [u.text for u in out.units[5:]] == ["Cities need trams.", "Buses are slow."]
+    assert_consistent(out)
+
+
+def test_forest_joins_short_documents_of_one_corpus_and_loses_no_unit(debate):
+    docs = [debate.replace(id=f"m{i}") for i in range(6)]
+    docs.insert(3, debate.replace(id="essay", meta={"corpus": "aae2"}))
+    out = forest(docs, random.Random(0), rate=1.0, max_parts=2)
+    assert [d.id for d in out] == ["m0+m1", "m2", "essay", "m3+m4", "m5"]
+    assert sum(len(d.units) for d in out) == sum(len(d.units) for d in docs)
+    assert forest(docs, random.Random(0), rate=0.0) == docs
+    long = debate.replace(id="long", units=debate.units)  # 5 units: over a 4-unit limit
+    assert len(forest([long, long], random.Random(0), rate=1.0, max_units=4)) == 2
+
+
+def test_augment_epoch_applies_the_forest_rewrite_after_the_others(debate):
+    docs = [debate.replace(id=f"m{i}") for i in range(4)]
+    out = augment_epoch(docs, {"forest": 1.0}, random.Random(0))
+    assert len(out) < len(docs) and "+" in out[0].id and out[0].meta.get("augmented")
+    assert sum(len(d.units) for d in out) == sum(len(d.units) for d in docs)
+    assert TrainingConfig(augment={"forest": 0.5}).augment == {"forest": 0.5}

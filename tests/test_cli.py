@@ -14,6 +14,7 @@ import pytest
 
 import argmine
 from argmine.cli.app import COMMANDS, main
+from argmine.features import PAIR_FEATURES
 from argmine.errors import InputError
 from argmine.pipeline import load
 from argmine.schema import LABELS
@@ -460,7 +461,7 @@ def test_cli_train_with_augmentation_and_pair_features_records_them(
     config = json.loads((out_dir / "config.json").read_text())
     assert config["training"]["augment"] == {"hypophora": 1.0, "enumeration": 0.5}
     assert config["training"]["pair_features"] is True
-    assert config["network"]["n_pair_features"] == 3
+    assert config["network"]["n_pair_features"] == len(PAIR_FEATURES)
 
 
 def test_cli_train_on_a_fixture_corpus(capsys, tmp_path, fixtures_dir, torch_single_thread):

@@ -72,6 +72,16 @@ def test_aae2_linked_for_claims_support_the_major_claim_with_the_same_labels(
     assert [u.role for u in plain.units] == [u.role for u in linked.units]
 
 
+def test_aae2_tree_kind_reads_the_tree_view(aae2_dir: Path):
+    from argmine.corpora import read_corpus
+
+    tree = by_id(read_corpus("aae2-tree", aae2_dir))["essayfx1"]
+    linked = by_id(read_aae2(aae2_dir, link_for_claims=True))["essayfx1"]
+    assert link_ids(tree) == link_ids(linked)
+    test = read_corpus("aae2-tree", aae2_dir, split="test", split_file=aae2_dir / "split.csv")
+    assert [d.id for d in test] == ["essayfx2"]
+
+
 def test_aae2_crlf_essay_isolated_for_claim_and_title(aae2_dir: Path):
     doc = by_id(_read(aae2_dir))["essayfx2"]
     assert "\r\n" in doc.text

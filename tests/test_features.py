@@ -41,17 +41,37 @@ def test_pair_features_mark_list_introducer_siblings_and_paragraphs():
              "Second, pathways.", "But is this going behind Ukraine's back?"]
     feats = pair_features(_units(texts, paragraphs=[0, 1, 1, 2, 3]))
     assert feats.shape == (5, 5, len(PAIR_FEATURES))
-    same_paragraph, introducer, same_list = feats.unbind(-1)
+    same_paragraph, introducer, same_list, announced, answers = feats.unbind(-1)
     assert torch.equal(same_paragraph.diagonal(), torch.ones(5))
     assert same_paragraph[2, 1] == 1 and same_paragraph[3, 1] == 0
     # Both items point to the unit before "First", however far they are from it.
     assert introducer.nonzero().tolist() == [[1, 0], [3, 0]]
     assert same_list.nonzero().tolist() == [[1, 3], [3, 1]]
+    assert announced.nonzero().tolist() == [[1, 0], [3, 0]]
+    assert not answers.any()  # the question is followed by nothing
+
+
+def test_announced_list_points_to_the_nearest_announcement_within_reach():
+    texts = ["Cats help in many ways.", "Dogs help for two reasons.", "Aside.", "First, a.",
+             "Second, b.", "Unrelated.", "Cats help in several ways.", "X.", "Y.", "First, c.",
+             "Second, d."]
+    announced = pair_features(_units(texts))[..., PAIR_FEATURES.index("announced_list")]
+    # Items 3 and 4 go to unit 1 (the nearer of two announcements, two units back); the
+    # second list's announcement stands three units before it, out of reach.
+    assert announced.nonzero().tolist() == [[3, 1], [4, 1]]
+
+
+def test_answers_question_links_a_reply_to_the_question_just_before_it():
+    texts = ["Is this wrong?", "Not at all.", "Is it costly?", "Are we sure?", "Yes.", "Next."]
+    feats = pair_features(_units(texts, paragraphs=[0, 0, 0, 0, 0, 1]))
+    answers = feats[..., PAIR_FEATURES.index("answers_question")]
+    # A question after a question is not an answer, nor is a sentence in the next paragraph.
+    assert answers.nonzero().tolist() == [[1, 0], [4, 3]]
 
 
 def test_pair_features_of_one_unit_and_no_lists():
     feats = pair_features(_units(["Only one."]))
-    assert feats.tolist() == [[[1.0, 0.0, 0.0]]]
+    assert feats.tolist() == [[[1.0, 0.0, 0.0, 0.0, 0.0]]]
 
 
 def test_marker_features_flag_denials_and_contrasts():

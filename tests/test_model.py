@@ -19,6 +19,7 @@ import argmine
 from argmine import persistence
 from argmine.document import Document, Unit
 from argmine.errors import ArgmineError, InputError, NotFittedError
+from argmine.features import PAIR_FEATURES
 from argmine.model import MODEL_TYPE, ArgumentModel, Prediction
 from argmine.schema import LABELS, Label
 from argmine.training.config import TrainingConfig
@@ -259,7 +260,7 @@ def test_model_scores_units_as_given(tiny_network):
 def _frozen_config(**changes) -> TrainingConfig:
     # Learning rates of ~0: a model trained from init_from must stay the model it started from.
     settings = {"epochs": 1, "trainable_layers": 1, "batch_units": 16, "seed": 0,
-                "learning_rate": 1e-12, "head_learning_rate": 1e-12}
+                "learning_rate": 1e-12, "head_learning_rate": 1e-12, "pair_learning_rate": 1e-12}
     return TrainingConfig(**{**settings, **changes})
 
 
@@ -294,12 +295,50 @@ def test_model_fit_init_from_a_model_without_pair_features_adds_them_unchanged(
     directory = plain.save_pretrained(tmp_path / "plain")
     model = ArgumentModel(_frozen_config(pair_features=True)).fit(
         docs, init_from=directory, progress=False)
-    assert model.network_.config.n_pair_features == 3
+    assert model.network_.config.n_pair_features == len(PAIR_FEATURES)
     # Zero-initialised pair weights: the extended network starts where the saved one was.
     _assert_same(model.predict_proba(docs), plain.predict_proba(docs), atol=1e-4)
     loaded = ArgumentModel.from_pretrained(model.save_pretrained(tmp_path / "extended"))
-    assert loaded.network_.config.n_pair_features == 3
+    assert loaded.network_.config.n_pair_features == len(PAIR_FEATURES)
     assert ArgumentModel.from_pretrained(directory).network_.config.n_pair_features == 0
+
+
+def test_model_pair_weights_learn_at_their_own_rate(tiny_network, tiny_documents,
+                                                  torch_single_thread):
+    # The other weights are frozen (rates ~0): only the pair weights can move, and how far
+    # is set by pair_learning_rate alone.
+    docs = list(tiny_documents)
+    moved = {}
+    for rate in (1e-12, 0.05):
+        model = ArgumentModel(_frozen_config(pair_features=True, pair_learning_rate=rate)).fit(
+            docs, init_from=tiny_network.directory, progress=False)
+        moved[rate] = model.network_.pair_weight.weight.abs().max().item()
+    assert moved[1e-12] < 1e-6 < 1e-2 < moved[0.05]
+
+
+def test_model_trained_with_fewer_pair_features_reads_the_first_columns_and_extends(
+    tiny_documents, tiny_network, torch_single_thread
+):
+    import torch
+
+    from argmine.network import ArgumentNetwork, NetworkConfig
+
+    docs = list(tiny_documents)
+    model = ArgumentModel.from_pretrained(tiny_network.directory)
+    old = model.network_
+    # A network from before the last two pair features existed, with learnt weights.
+    net = ArgumentNetwork(old.encoder, NetworkConfig(**{**old.config.to_dict(),
+                                                        "n_pair_features": 3}))
+    net.load_state_dict(old.state_dict(), strict=False)
+    with torch.no_grad():
+        net.pair_weight.weight.copy_(torch.tensor([[0.5, 1.0, -1.0]]))
+    model.network_ = net.eval()
+    before = model.predict_proba(docs)
+    model._add_pair_features()
+    weights = model.network_.pair_weight.weight.detach()
+    assert weights.tolist() == [[0.5, 1.0, -1.0] + [0.0] * (len(PAIR_FEATURES) - 3)]
+    model.network_.eval()
+    _assert_same(model.predict_proba(docs), before, atol=1e-5)
 
 
 def test_model_network_pair_weights_raise_the_links_they_mark():

@@ -63,7 +63,7 @@ def register(sub) -> None:
     parser.add_argument("--weight", action="append", default=[], metavar="KIND=W",
                         help="mtc: sampling weight of a corpus (repeatable; default 1)")
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
-                        help="mtc: training-time rewrites (hypophora, enumeration) with their "
+                        help="mtc: training-time rewrites (hypophora, enumeration, forest) with their "
                         "rates (repeatable)")
     parser.add_argument("--units-per-epoch", type=int,
                         help="mtc: units drawn per epoch from the corpus mixture")

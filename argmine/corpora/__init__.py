@@ -24,6 +24,7 @@ DEFAULT_LOCATION = Path("..") / "shared" / "corpora"
 _READERS: dict[str, tuple[str, str, str]] = {
     "microtexts": ("argmine.corpora.microtexts", "read_microtexts", "microtexts-part1"),
     "aae2": ("argmine.corpora.aae2", "read_aae2", "aae2"),
+    "aae2-tree": ("argmine.corpora.aae2", "read_aae2_tree", "aae2"),
     "cdcp": ("argmine.corpora.cdcp", "read_cdcp", "cdcp"),
     "abstrct": ("argmine.corpora.abstrct", "read_abstrct", "abstrct"),
     "jsonl": ("argmine.corpora.jsonl", "read_jsonl", "."),

@@ -117,6 +117,16 @@ def read_aae2(
     return documents
 
 
+def read_aae2_tree(path: str | Path, **options) -> list[Document]:
+    """Read the AAE2 essays in the tree view: each For claim supports the first MajorClaim.
+
+    The corpus kind ``aae2-tree`` (``--corpus aae2-tree@train``); the same as
+    ``read_aae2(path, link_for_claims=True, **options)``. Essays then hold one tree per
+    major claim, the shape of an op-ed whose thesis its paragraph claims argue for.
+    """
+    return read_aae2(path, link_for_claims=True, **options)
+
+
 def read_split(path: str | Path) -> dict[str, str]:
     r"""Read the official ``train-test-split.csv``: essay id → ``"train"`` or ``"test"``.
 

@@ -7,14 +7,18 @@ seen:
 * **hypophora**, an objection raised as a question and answered at once ("But isn't it
   true that …?" — "Not at all."). Of the questions in the training corpora nearly all are
   essay prompts labelled ``none``, and almost none is a counterargument;
-* **enumerated reasons** ("First, … Second, … Third, …") that all support one claim.
+* **enumerated reasons** ("First, … Second, … Third, …") that all support one claim,
+  often announced by it ("… because they serve several purposes.");
+* **several arguments in one text**. A microtext holds one tree, so a model trained on them
+  learns that every objection attacks, and every reason supports, the text's first claim.
 
 Each rewrite turns a gold structure the corpora *do* hold into that surface form and keeps
 the annotation consistent with the scheme: a counterargument that attacks becomes a
 question with the same parent and label; a short denial inserted after it attacks it (a
 ``rebuttal``), and the rebuttals that answered the original objection now support the
 denial (``premise``: a proponent unit that supports). Sibling premises of one parent get
-enumeration openers in text order. The rewrites are general English templates chosen at
+enumeration openers in text order. Short documents of one corpus are joined, each in its
+own paragraphs, into one document holding their trees side by side. The rewrites are general English templates chosen at
 random; nothing is keyed to any evaluation text. Documents are rewritten on the fly, per
 epoch, with the probabilities in ``TrainingConfig.augment``; dev and test data never are.
 """
@@ -54,6 +58,21 @@ ENUMERATIONS: tuple[tuple[str, ...], ...] = (
     ("To begin with", "Second", "Third", "Moreover", "Finally"),
     ("For one", "For another", "Third", "Fourth", "Finally"),
 )
+
+# Cataphoric announcements put on the parent of an enumeration that precedes its items
+# ("Talks are needed, for three reasons. First, …"); {} is the number of items or a
+# vague quantity.
+ANNOUNCEMENTS: tuple[str, ...] = (
+    "{body}, for {count} reasons.",
+    "{body}, and for {count} reasons.",
+    "{body}, for the following reasons.",
+    "{body}, because it serves {count} purposes.",
+    "{body}; there are {count} reasons for this.",
+    "{body}, in {count} ways.",
+    "{body}, on {count} grounds.",
+)
+_COUNTS = ("several", "a number of", "many", "some", "{n}", "{n}", "{n}")
+_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 # Openers of a concession or report that make no sense inside "isn't it true that …".
 _OPENERS = re.compile(
@@ -255,13 +274,33 @@ def _opens_with_marker(text: str) -> bool:
     return any(opens[name] for name in ("contrast", "concession", "enumeration"))
 
 
-def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.5) -> Document:
+def announced(text: str, n_items: int, rng: random.Random) -> str | None:
+    """Add a cataphoric announcement of ``n_items`` reasons to a sentence, or ``None``.
+
+    Examples:
+        >>> announced("Talks are needed.", 3, random.Random(1))
+        'Talks are needed; there are a number of reasons for this.'
+        >>> announced("Are talks needed?", 3, random.Random(1)) is None
+        True
+    """
+    body = text.strip()
+    if not body or body[-1] in "?!:" or len(body.split()) < 3:
+        return None
+    count = _COUNTS[rng.randrange(len(_COUNTS))].format(n=_NUMBERS.get(n_items, "several"))
+    template = ANNOUNCEMENTS[rng.randrange(len(ANNOUNCEMENTS))]
+    return template.format(body=body.rstrip(" .;,"), count=count)
+
+
+def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.5,
+                announce_rate: float = 0.5) -> Document:
     """Open the sibling premises of one parent with "First, … Second, …" in text order.
 
     Only a parent with two to five supporting premises, none of which already opens with a
     marker, is chosen. With probability ``paragraph_rate`` each enumerated premise also
-    opens a new paragraph, as reasons often do in longer prose. Returns ``doc`` itself when
-    there is no such parent.
+    opens a new paragraph, as reasons often do in longer prose. When the parent comes
+    before its premises, with probability ``announce_rate`` it announces them ("…, for
+    three reasons."), as op-eds do before a list. Returns ``doc`` itself when there is no
+    such parent.
     """
     draft = _Draft(doc)
     parents = sorted({t for t, _ in draft.links.values()})
@@ -282,14 +321,64 @@ def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.
             draft.units[c][0] = with_opener(draft.units[c][0], style[n])
         if rng.random() < paragraph_rate:
             draft.break_paragraphs_before(kids)
+        if parent < kids[0] and rng.random() < announce_rate:
+            text = announced(draft.units[parent][0], len(kids), rng)
+            if text is not None:
+                draft.units[parent][0] = text
         return draft.build()
     return doc
+
+
+def concatenate(docs: Sequence[Document]) -> Document:
+    """Join documents into one, each starting a new paragraph; their trees stay apart."""
+    draft = _Draft(docs[0])
+    draft.units, draft.links = [], {}
+    for doc in docs:
+        base = len(draft.units)
+        top = max((u[2] for u in draft.units), default=-1) + 1
+        first = min((u.paragraph for u in doc.units), default=0)
+        # unit ids are unique within a document only
+        draft.units += [[u.text, u.label, top + u.paragraph - first,
+                         None if u.id is None else f"{doc.id}:{u.id}"] for u in doc.units]
+        draft.links.update({base + r.source: (base + r.target, r.kind) for r in doc.relations})
+    draft.doc = docs[0].replace(id="+".join(d.id for d in docs))
+    return draft.build()
+
+
+def forest(docs: Sequence[Document], rng: random.Random, *, rate: float,
+           max_parts: int = 3, max_units: int = 16) -> list[Document]:
+    """Join runs of short documents from one corpus into multi-argument documents.
+
+    Each document of at most ``max_units`` units starts, with probability ``rate``, a
+    group of two to ``max_parts`` consecutive documents of its corpus, which
+    :func:`concatenate` joins. Units and links are kept; only document boundaries go.
+    """
+    out: list[Document] = []
+    i = 0
+    while i < len(docs):
+        doc = docs[i]
+        group = [doc]
+        if len(doc.units) <= max_units and rng.random() < rate:
+            want = rng.randint(2, max_parts)
+            corpus = doc.meta.get("corpus")
+            j = i + 1
+            while (len(group) < want and j < len(docs) and docs[j].meta.get("corpus") == corpus
+                   and 0 < len(docs[j].units) <= max_units):
+                group.append(docs[j])
+                j += 1
+        out.append(concatenate(group) if len(group) > 1 else doc)
+        i += len(group)
+    return out
 
 
 AUGMENTATIONS: Mapping[str, Callable[[Document, random.Random], Document]] = {
     "hypophora": hypophora,
     "enumeration": enumeration,
 }
+"""Rewrites of one document at a time."""
+
+EPOCH_AUGMENTATIONS: Mapping[str, Callable[..., list[Document]]] = {"forest": forest}
+"""Rewrites of an epoch's document list, applied after the per-document ones."""
 
 
 def augment(doc: Document, rates: Mapping[str, float], rng: random.Random) -> Document:
@@ -309,8 +398,9 @@ def augment(doc: Document, rates: Mapping[str, float], rng: random.Random) -> Do
 
 def check_rates(rates: Mapping[str, float]) -> list[str]:
     """Return the problems with an ``augment`` mapping (unknown names, rates outside [0, 1])."""
-    problems = [f"unknown augmentation {name!r} (known: {', '.join(AUGMENTATIONS)})"
-                for name in rates if name not in AUGMENTATIONS]
+    known = {**AUGMENTATIONS, **EPOCH_AUGMENTATIONS}
+    problems = [f"unknown augmentation {name!r} (known: {', '.join(known)})"
+                for name in rates if name not in known]
     problems += [f"rate of {name!r} must lie in [0, 1], got {rate}"
                  for name, rate in rates.items() if not 0 <= rate <= 1]
     return problems
@@ -321,4 +411,8 @@ def augment_epoch(docs: Sequence[Document], rates: Mapping[str, float],
     """Rewrite an epoch's documents independently; the originals are left untouched."""
     if not rates:
         return list(docs)
-    return [augment(d, rates, rng) for d in docs]
+    out = [augment(d, rates, rng) for d in docs]
+    for name, rewrite in EPOCH_AUGMENTATIONS.items():
+        if rates.get(name, 0.0) > 0:
+            out = rewrite(out, rng, rate=rates[name])
+    return out

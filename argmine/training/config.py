@@ -19,6 +19,9 @@ class TrainingConfig:
             training document once per epoch).
         learning_rate: Learning rate of the fine-tuned encoder layers.
         head_learning_rate: Learning rate of the heads on top (they start from scratch).
+        pair_learning_rate: Learning rate of the pair-feature weights: a handful of scalar
+            log-odds that start at zero and must travel several units, far more than the
+            head learning rate moves a weight in one schedule.
         weight_decay: AdamW weight decay.
         warmup_fraction: Fraction of steps with a linear learning-rate warm-up.
         batch_units: Units per optimisation step (whole documents are kept together).
@@ -42,9 +45,11 @@ class TrainingConfig:
         corpus_weights: Sampling weight per corpus name (``meta["corpus"]``); corpora not
             named get weight 1. Weights are per unit: a corpus with weight 2 contributes
             twice as many units per epoch as its size alone would.
-        augment: Probability per training-time rewrite (``hypophora``, ``enumeration``; see
-            :mod:`argmine.training.augment`) that a sampled training document is rewritten
-            in that form for the epoch. Empty: no rewriting. Dev documents never are.
+        augment: Probability per training-time rewrite (``hypophora``, ``enumeration``,
+            ``forest``; see :mod:`argmine.training.augment`) that a sampled training
+            document is rewritten in that form for the epoch (for ``forest``: that it opens
+            a group of short documents joined into one). Empty: no rewriting. Dev documents
+            never are.
     """
 
     encoder: str | None = None
@@ -53,6 +58,7 @@ class TrainingConfig:
     units_per_epoch: int | None = None
     learning_rate: float = 1e-4
     head_learning_rate: float = 1e-3
+    pair_learning_rate: float = 0.05
     weight_decay: float = 0.01
     warmup_fraction: float = 0.1
     batch_units: int = 16
@@ -76,6 +82,7 @@ class TrainingConfig:
             "epochs": self.epochs >= 1,
             "learning_rate": self.learning_rate > 0,
             "head_learning_rate": self.head_learning_rate > 0,
+            "pair_learning_rate": self.pair_learning_rate > 0,
             "batch_units": self.batch_units >= 1,
             "max_length": self.max_length >= 8,
             "dev_fraction": 0 <= self.dev_fraction < 1,
@@ -89,7 +96,7 @@ class TrainingConfig:
         problems = check_rates(self.augment)
         if problems:
             raise InputError("E301", param="augment", owner="TrainingConfig",
-                             expected="a mapping of known rewrites (hypophora, enumeration) "
+                             expected="a mapping of known rewrites (hypophora, enumeration, forest) "
                              f"to rates in [0, 1] ({'; '.join(problems)})", value=self.augment)
         for name, ok in checks.items():
             if not ok:
