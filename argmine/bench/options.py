@@ -46,6 +46,8 @@ class BenchOptions:
         weights: ``mtc``: sampling weight per corpus kind (``TrainingConfig.corpus_weights``).
         units_per_epoch: ``mtc``: units drawn per epoch from the corpus mixture.
         augment: ``mtc``: training-time rewrites and their rates (``TrainingConfig.augment``).
+        pair_features: ``mtc``: give the link head pair features
+            (``TrainingConfig.pair_features``).
         batch_units: ``mtc``: units per optimisation step.
         tune: ``mtc``: tune the decoder's weights per split on the held-out dev documents.
         save_models: ``mtc``: keep each split's model in ``save_models/split-N`` and reuse
@@ -82,6 +84,7 @@ class BenchOptions:
     weights: dict[str, float] = field(default_factory=dict)
     units_per_epoch: int | None = None
     augment: dict[str, float] = field(default_factory=dict)
+    pair_features: bool = False
     batch_units: int | None = None
     tune: bool = False
     save_models: str | None = None

@@ -225,7 +225,7 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
         settings = {"epochs": options.epochs, "seed": options.seed,
                     "corpus_weights": dict(options.weights),
                     "units_per_epoch": options.units_per_epoch,
-                    "augment": dict(options.augment)}
+                    "augment": dict(options.augment), "pair_features": options.pair_features}
         for name in ("trainable_layers", "batch_units"):
             if getattr(options, name) is not None:
                 settings[name] = getattr(options, name)
@@ -275,7 +275,7 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
                 "epochs": options.epochs, "trainable_layers": options.trainable_layers,
                 "extra": list(options.extra), "weights": dict(options.weights),
                 "units_per_epoch": options.units_per_epoch, "batch_units": options.batch_units,
-                "augment": dict(options.augment),
+                "augment": dict(options.augment), "pair_features": options.pair_features,
                 "tune_decoding": options.tune, "single_root": True, "seed": options.seed}},
             "rows": rows, "results": report,
             "plots": label_plots(report, out, stem, f"microtexts, {system}")}

@@ -65,6 +65,8 @@ def register(sub) -> None:
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
                         help="mtc: training-time rewrites (hypophora, enumeration, forest) with their "
                         "rates (repeatable)")
+    parser.add_argument("--pair-features", action="store_true",
+                        help="mtc: give the link head pair features (as 'argmine train')")
     parser.add_argument("--units-per-epoch", type=int,
                         help="mtc: units drawn per epoch from the corpus mixture")
     parser.add_argument("--batch-units", type=int, help="mtc: units per optimisation step")
@@ -141,7 +143,7 @@ def run(args) -> int:
         level=args.level, iterations=args.iterations, max_splits=args.max_splits,
         epochs=args.epochs, trainable_layers=args.trainable_layers, extra=tuple(args.extra),
         weights=parse_weights(args.weight), units_per_epoch=args.units_per_epoch,
-        augment=parse_weights(args.augment, "--augment"),
+        augment=parse_weights(args.augment, "--augment"), pair_features=args.pair_features,
         batch_units=args.batch_units, tune=args.tune, save_models=args.save_models,
         quantize=args.quantize,
         seed=args.seed, device=args.device, threads=args.threads, max_docs=args.max_docs,
