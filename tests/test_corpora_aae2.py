@@ -61,14 +61,16 @@ def test_aae2_relations_include_against_claim_link_to_first_major_claim(aae2_dir
     }
 
 
-def test_aae2_linked_for_claims_support_the_major_claim_with_the_same_labels(
-    aae2_dir: Path,
-):
+def test_aae2_linked_for_claims_support_the_major_claim_as_premises(aae2_dir: Path):
     linked = by_id(read_aae2(aae2_dir, link_for_claims=True))["essayfx1"]
     plain = by_id(_read(aae2_dir))["essayfx1"]
     assert link_ids(linked) - link_ids(plain) == {("T2", "T1", RelationKind.SUPPORT)}
     assert link_ids(plain) <= link_ids(linked)
-    assert [u.label for u in plain.units] == [u.label for u in linked.units]
+    changed = [(p.id, p.label.value, q.label.value)
+               for p, q in zip(plain.units, linked.units) if p.label != q.label]
+    # Only the For claim changes: now a supporting proponent unit, hence a premise; its
+    # own premises and attackers keep their labels, as support keeps the role.
+    assert changed == [("T2", "claim", "premise")]
     assert [u.role for u in plain.units] == [u.role for u in linked.units]
 
 

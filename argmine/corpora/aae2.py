@@ -42,8 +42,9 @@ def read_aae2(
     * a Claim with ``Stance=For`` is the root of its own paragraph tree, and every
       MajorClaim is a root. Both are labelled ``claim``/proponent by override, since one
       without premises (or without attackers) is in no link. With ``link_for_claims=True``
-      a For claim supports the first MajorClaim instead (the README's tree view: "a premise
-      of the MajorClaim"), keeping its label ``claim``;
+      a For claim supports the first MajorClaim instead and is labelled by the rule, like
+      any supporting proponent unit: ``premise`` (the README's tree view: "a premise of
+      the MajorClaim");
     * a premise thus takes the side it reaches by following its relation chain up to a
       Claim or MajorClaim, flipping on each ``attacks``: supporting the For side gives
       ``premise``, supporting the Against side or attacking the For side gives
@@ -60,9 +61,10 @@ def read_aae2(
         split: ``"train"``, ``"test"`` or ``None`` for every essay.
         split_file: The split file to use instead of looking for ``train-test-split.csv``
             (in the folder, then in the essays folder's parent). It must exist.
-        link_for_claims: Link each For claim to the first MajorClaim by a support (a For
-            claim in an essay without a MajorClaim stays a root). Default ``False``: the
-            corpus's own structure, in which claims reach the major claim only by stance.
+        link_for_claims: Link each For claim to the first MajorClaim by a support, which
+            makes it a ``premise`` (a For claim in an essay without a MajorClaim stays a
+            root). Default ``False``: the corpus's own structure, in which claims reach the
+            major claim only by stance, and the README's label figures.
 
     Returns:
         One document per essay, sorted by id (``"essay001"`` …), with ``meta`` keys
@@ -167,11 +169,16 @@ def _read_essay(ann_path: Path, split: str | None, link_for_claims: bool) -> Doc
     links: list[tuple[str, str, RelationKind]] = [
         (rel.source, rel.target, _KINDS[rel.type]) for rel in ann.relations
     ]
-    links.extend(_stance_links(ann, ann_path, link_for_claims))
+    stance_links = _stance_links(ann, ann_path, link_for_claims)
+    links.extend(stance_links)
     stances = ann.attribute_values("Stance")
+    # A For claim linked to the major claim (tree view) takes its label from the rule,
+    # like any supporting proponent unit: premise.
+    linked = {source for source, _, kind in stance_links if kind is RelationKind.SUPPORT}
     overrides = [
         s.id for s in ann.spans
-        if s.type == "MajorClaim" or (s.type == "Claim" and stances.get(s.id) == "For")
+        if s.type == "MajorClaim"
+        or (s.type == "Claim" and stances.get(s.id) == "For" and s.id not in linked)
     ]
     title = text.lstrip("\ufeff").split("\n", 1)[0].split("\r", 1)[0].strip()
     return build_document(
