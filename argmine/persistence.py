@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from argmine.errors import ModelFormatError
 
@@ -73,7 +73,11 @@ def save_model(
         for name, t in state.items()
     }
     tmp = directory / (WEIGHTS_NAME + ".tmp")
-    save_file(tensors, str(tmp), metadata={"format": "pt", "argmine_format": str(FORMAT_VERSION)})
+    # safetensors' save_file creates its file with mode 0600 whatever the umask; writing the
+    # bytes ourselves keeps the folder readable by whoever may read its config.json (a
+    # shared model folder, Ray workers running as another user).
+    tmp.write_bytes(save(tensors, metadata={"format": "pt",
+                                            "argmine_format": str(FORMAT_VERSION)}))
     tmp.replace(directory / WEIGHTS_NAME)
     (directory / CONFIG_NAME).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
     if card is not None:

@@ -69,6 +69,17 @@ def test_persistence_save_model_writes_versions_and_casts_floats(tmp_path: Path)
     torch.testing.assert_close(read["w"], state["w"], atol=1e-3, rtol=0)
 
 
+def test_persistence_weights_are_as_readable_as_the_config(tmp_path: Path):
+    # safetensors alone writes mode 0600; a shared model folder must stay readable.
+    folder = persistence.save_model(tmp_path / "m", {"model_type": "x"}, {"w": torch.ones(1)})
+    mode = (folder / persistence.CONFIG_NAME).stat().st_mode & 0o777
+    assert (folder / persistence.WEIGHTS_NAME).stat().st_mode & 0o777 == mode
+    from safetensors import safe_open
+
+    with safe_open(str(folder / persistence.WEIGHTS_NAME), "pt") as f:
+        assert f.metadata()["argmine_format"] == str(persistence.FORMAT_VERSION)
+
+
 def test_persistence_save_model_keeps_the_requested_dtype(tmp_path: Path):
     state = {"w": torch.tensor([1 / 3], dtype=torch.float64)}
     persistence.save_model(tmp_path, {}, state, dtype=torch.float32)
