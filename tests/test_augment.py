@@ -8,8 +8,8 @@ import pytest
 
 from argmine.document import Document, Relation, Unit
 from argmine.errors import InputError
-from argmine.schema import Label, RelationKind, labels_from_links
 from argmine.features import announces, pair_features
+from argmine.schema import Label, RelationKind, labels_from_links
 from argmine.training.augment import (
     ANNOUNCEMENTS,
     DENIALS,

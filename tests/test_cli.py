@@ -14,8 +14,8 @@ import pytest
 
 import argmine
 from argmine.cli.app import COMMANDS, main
-from argmine.features import PAIR_FEATURES
 from argmine.errors import InputError
+from argmine.features import PAIR_FEATURES
 from argmine.pipeline import load
 from argmine.schema import LABELS
 

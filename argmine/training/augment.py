@@ -17,9 +17,10 @@ the annotation consistent with the scheme: a counterargument that attacks become
 question with the same parent and label; a short denial inserted after it attacks it (a
 ``rebuttal``), and the rebuttals that answered the original objection now support the
 denial (``premise``: a proponent unit that supports). Sibling premises of one parent get
-enumeration openers in text order. Short documents of one corpus are joined, each in its
-own paragraphs, into one document holding their trees side by side. The rewrites are general English templates chosen at
-random; nothing is keyed to any evaluation text. Documents are rewritten on the fly, per
+enumeration openers in text order, and a parent before them may announce them. Short
+documents of one corpus are joined, each in its own paragraphs, into one document holding
+their trees side by side. The rewrites are general English templates chosen at random;
+nothing is keyed to any evaluation text. Documents are rewritten on the fly, per
 epoch, with the probabilities in ``TrainingConfig.augment``; dev and test data never are.
 """
 

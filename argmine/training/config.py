@@ -96,7 +96,8 @@ class TrainingConfig:
         problems = check_rates(self.augment)
         if problems:
             raise InputError("E301", param="augment", owner="TrainingConfig",
-                             expected="a mapping of known rewrites (hypophora, enumeration, forest) "
+                             expected="a mapping of known rewrites "
+                             "(hypophora, enumeration, forest) "
                              f"to rates in [0, 1] ({'; '.join(problems)})", value=self.augment)
         for name, ok in checks.items():
             if not ok:
