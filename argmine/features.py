@@ -160,7 +160,7 @@ ANNOUNCEMENT_REACH = 2
 # a list of what supports the sentence; the list's items then point back to it.
 _ANNOUNCEMENT = re.compile(
     r"\b(?:(?:several|many|two|three|four|five|a few|a number of|the following|various|"
-    r"numerous|multiple|some|these|a couple of)\s+(?:\w+\s+)?"
+    r"numerous|multiple|some|a couple of)\s+(?:\w+\s+)?"
     r"(?:reasons|purposes|ways|benefits|advantages|disadvantages|grounds|arguments|points|"
     r"factors|aspects|aims|goals|functions|drawbacks|problems|consequences|effects|causes|"
     r"considerations|things)|as follows|the following)\b",

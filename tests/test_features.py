@@ -61,6 +61,15 @@ def test_announced_list_points_to_the_nearest_announcement_within_reach():
     assert announced.nonzero().tolist() == [[3, 1], [4, 1]]
 
 
+def test_announces_reads_cataphoric_quantities_not_anaphoric_ones():
+    from argmine.features import announces
+
+    assert announces("Cities benefit from trams in three important ways.")
+    assert announces("There are a number of reasons for this.")
+    assert not announces("For these reasons, trams are better.")  # looks back, not ahead
+    assert not announces("Trams are better.")
+
+
 def test_answers_question_links_a_reply_to_the_question_just_before_it():
     texts = ["Is this wrong?", "Not at all.", "Is it costly?", "Are we sure?", "Yes.", "Next."]
     feats = pair_features(_units(texts, paragraphs=[0, 0, 0, 0, 0, 1]))
