@@ -8,12 +8,13 @@ import pytest
 
 from argmine.document import Document, Relation, Unit
 from argmine.errors import InputError
-from argmine.features import announces, pair_features
+from argmine.features import PAIR_FEATURES, announces, pair_features
 from argmine.schema import Label, RelationKind, labels_from_links
 from argmine.training.augment import (
     ANNOUNCEMENTS,
     DENIALS,
     announced,
+    announcement,
     augment,
     augment_epoch,
     concatenate,
@@ -109,25 +110,38 @@ def test_enumeration_can_open_a_paragraph_per_reason(debate):
     assert_consistent(out)
 
 
-def test_enumeration_can_announce_the_reasons_on_a_parent_before_them(debate):
-    quiet = enumeration(debate, random.Random(0), announce_rate=0.0)
-    assert quiet.units[0].text == debate.units[0].text
-    out = enumeration(debate, random.Random(0), announce_rate=1.0)
+def test_announcement_lets_the_parent_before_a_list_announce_it(debate):
+    listed = enumeration(debate, random.Random(0))
+    assert announcement(debate, random.Random(0)) is debate  # no list yet
+    out = announcement(listed, random.Random(0))
     claim = out.units[0].text
     assert claim.startswith("We should tax sugar") and claim != debate.units[0].text
     assert announces(claim) and out.relations == debate.relations
+    assert [u.text for u in out.units[1:]] == [u.text for u in listed.units[1:]]
     # the link head's announced-list feature now points both reasons at the claim
-    feats = pair_features(out.units)[..., 3]
+    feats = pair_features(out.units)[..., PAIR_FEATURES.index("announced_list")]
     assert feats[:, 0].tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
     assert_consistent(out)
+    assert announcement(out, random.Random(0)) is out  # announced once only
 
 
-def test_enumeration_announces_nothing_when_the_parent_follows_its_reasons():
-    doc = make_doc(["Sugar causes obesity.", "Children drink soda daily.", "We should tax sugar."],
-                   [(0, 2, S), (1, 2, S)])
-    out = enumeration(doc, random.Random(0), announce_rate=1.0)
-    assert out.units[2].text == "We should tax sugar."
-    assert out.units[0].text.endswith("sugar causes obesity.")
+def test_announcement_skips_a_parent_after_its_list_or_items_of_several_parents():
+    after = make_doc(["First, sugar causes obesity.", "Second, children drink soda.",
+                      "We should tax sugar."], [(0, 2, S), (1, 2, S)])
+    assert announcement(after, random.Random(0)) is after
+    split = make_doc(["We should tax sugar.", "It is cheap.", "First, sugar is bad.",
+                      "Second, soda is cheap."], [(1, 0, S), (2, 0, S), (3, 1, S)])
+    assert announcement(split, random.Random(0)) is split
+
+
+def test_enumeration_alone_draws_as_before(debate):
+    # Recipes written before the announcement rewrite existed reproduce: with its rate
+    # at zero, augment() draws no random number for it.
+    a, b = random.Random(5), random.Random(5)
+    augment(debate, {"enumeration": 1.0}, a)
+    b.random()  # augment's draw for the enumeration rate
+    enumeration(debate, b)
+    assert a.random() == b.random()
 
 
 @pytest.mark.parametrize("seed", range(40))

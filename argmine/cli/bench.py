@@ -63,8 +63,8 @@ def register(sub) -> None:
     parser.add_argument("--weight", action="append", default=[], metavar="KIND=W",
                         help="mtc: sampling weight of a corpus (repeatable; default 1)")
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
-                        help="mtc: training-time rewrites (hypophora, enumeration, forest) "
-                        "with their rates (repeatable)")
+                        help="mtc: training-time rewrites (hypophora, enumeration, "
+                        "announcement, forest) with their rates (repeatable)")
     parser.add_argument("--pair-features", action="store_true",
                         help="mtc: give the link head pair features (as 'argmine train')")
     parser.add_argument("--units-per-epoch", type=int,

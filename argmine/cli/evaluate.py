@@ -40,7 +40,8 @@ def register(sub) -> None:
     parser.add_argument("--units-per-epoch", type=int, default=None,
                         help="mtc-folds: units drawn per epoch from the corpus mixture")
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
-                        help="mtc-folds: training-time rewrites (hypophora, enumeration, forest) "
+                        help="mtc-folds: training-time rewrites (hypophora, enumeration, "
+                        "announcement, forest) "
                         "with their rates (repeatable)")
     parser.add_argument("--no-context", action="store_true",
                         help="mtc-folds ablation: no BiGRU over the units")

@@ -22,7 +22,8 @@ def register(sub) -> None:
                         help="sampling weight of a corpus (default 1)")
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
                         help="rewrite sampled training documents with this probability: "
-                        "hypophora, enumeration, forest (repeatable; see argmine.training.augment)")
+                        "hypophora, enumeration, announcement, forest (repeatable; see "
+                        "argmine.training.augment)")
     parser.add_argument("--output", "-o", required=True, help="model folder to write")
     parser.add_argument("--init", help="start from this saved model")
     parser.add_argument("--baseline", action="store_true",

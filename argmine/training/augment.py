@@ -17,7 +17,7 @@ the annotation consistent with the scheme: a counterargument that attacks become
 question with the same parent and label; a short denial inserted after it attacks it (a
 ``rebuttal``), and the rebuttals that answered the original objection now support the
 denial (``premise``: a proponent unit that supports). Sibling premises of one parent get
-enumeration openers in text order, and a parent before them may announce them. Short
+enumeration openers in text order, and a list's parent before it may announce it. Short
 documents of one corpus are joined, each in its own paragraphs, into one document holding
 their trees side by side. The rewrites are general English templates chosen at random;
 nothing is keyed to any evaluation text. Documents are rewritten on the fly, per
@@ -292,16 +292,13 @@ def announced(text: str, n_items: int, rng: random.Random) -> str | None:
     return template.format(body=body.rstrip(" .;,"), count=count)
 
 
-def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.5,
-                announce_rate: float = 0.5) -> Document:
+def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.5) -> Document:
     """Open the sibling premises of one parent with "First, … Second, …" in text order.
 
     Only a parent with two to five supporting premises, none of which already opens with a
     marker, is chosen. With probability ``paragraph_rate`` each enumerated premise also
-    opens a new paragraph, as reasons often do in longer prose. When the parent comes
-    before its premises, with probability ``announce_rate`` it announces them ("…, for
-    three reasons."), as op-eds do before a list. Returns ``doc`` itself when there is no
-    such parent.
+    opens a new paragraph, as reasons often do in longer prose. Returns ``doc`` itself when
+    there is no such parent.
     """
     draft = _Draft(doc)
     parents = sorted({t for t, _ in draft.links.values()})
@@ -322,11 +319,35 @@ def enumeration(doc: Document, rng: random.Random, *, paragraph_rate: float = 0.
             draft.units[c][0] = with_opener(draft.units[c][0], style[n])
         if rng.random() < paragraph_rate:
             draft.break_paragraphs_before(kids)
-        if parent < kids[0] and rng.random() < announce_rate:
-            text = announced(draft.units[parent][0], len(kids), rng)
-            if text is not None:
-                draft.units[parent][0] = text
         return draft.build()
+    return doc
+
+
+def announcement(doc: Document, rng: random.Random) -> Document:
+    """Let the parent of an ordinal list announce it ("…, for three reasons. First, …").
+
+    The list's items (:func:`argmine.features.list_starts`; after ``enumeration`` or in the
+    corpus) must all support one parent that comes before them and announces nothing yet.
+    Returns ``doc`` itself when there is no such list.
+    """
+    from argmine.features import announces, list_starts
+
+    draft = _Draft(doc)
+    lists: dict[int, list[int]] = {}
+    for i, start in enumerate(list_starts(doc.units)):
+        if start is not None:
+            lists.setdefault(start, []).append(i)
+    for start, items in lists.items():
+        links = {draft.links.get(i) for i in items}
+        if len(items) < 2 or len(links) != 1 or None in links:
+            continue
+        parent, kind = links.pop()
+        if kind is not RelationKind.SUPPORT or parent >= start or announces(doc.units[parent].text):
+            continue
+        text = announced(draft.units[parent][0], len(items), rng)
+        if text is not None:
+            draft.units[parent][0] = text
+            return draft.build()
     return doc
 
 
@@ -375,8 +396,9 @@ def forest(docs: Sequence[Document], rng: random.Random, *, rate: float,
 AUGMENTATIONS: Mapping[str, Callable[[Document, random.Random], Document]] = {
     "hypophora": hypophora,
     "enumeration": enumeration,
+    "announcement": announcement,
 }
-"""Rewrites of one document at a time."""
+"""Rewrites of one document at a time, applied in this order."""
 
 EPOCH_AUGMENTATIONS: Mapping[str, Callable[..., list[Document]]] = {"forest": forest}
 """Rewrites of an epoch's document list, applied after the per-document ones."""

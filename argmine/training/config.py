@@ -46,10 +46,10 @@ class TrainingConfig:
             named get weight 1. Weights are per unit: a corpus with weight 2 contributes
             twice as many units per epoch as its size alone would.
         augment: Probability per training-time rewrite (``hypophora``, ``enumeration``,
-            ``forest``; see :mod:`argmine.training.augment`) that a sampled training
-            document is rewritten in that form for the epoch (for ``forest``: that it opens
-            a group of short documents joined into one). Empty: no rewriting. Dev documents
-            never are.
+            ``announcement``, ``forest``; see :mod:`argmine.training.augment`) that a
+            sampled training document is rewritten in that form for the epoch (for
+            ``forest``: that it opens a group of short documents joined into one). Empty: no
+            rewriting. Dev documents never are.
     """
 
     encoder: str | None = None
@@ -97,7 +97,7 @@ class TrainingConfig:
         if problems:
             raise InputError("E301", param="augment", owner="TrainingConfig",
                              expected="a mapping of known rewrites "
-                             "(hypophora, enumeration, forest) "
+                             "(hypophora, enumeration, announcement, forest) "
                              f"to rates in [0, 1] ({'; '.join(problems)})", value=self.augment)
         for name, ok in checks.items():
             if not ok:
