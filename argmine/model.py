@@ -385,14 +385,13 @@ class ArgumentModel:
         head_params = [p for n, p in net.named_parameters()
                        if not n.startswith(("encoder.", "pair_weight."))]
         pair_params = [p for n, p in net.named_parameters() if n.startswith("pair_weight.")]
-        optimizer = torch.optim.AdamW(
-            [
-                {"params": encoder_params, "lr": cfg.learning_rate},
-                {"params": head_params, "lr": cfg.head_learning_rate},
-                {"params": pair_params, "lr": cfg.pair_learning_rate},
-            ],
-            weight_decay=cfg.weight_decay,
-        )
+        groups = [
+            {"params": encoder_params, "lr": cfg.learning_rate},
+            {"params": head_params, "lr": cfg.head_learning_rate},
+        ]
+        if pair_params:  # without them, optimizer checkpoints keep their earlier layout
+            groups.append({"params": pair_params, "lr": cfg.pair_learning_rate})
+        optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
         steps = T.n_steps(docs, cfg) * cfg.epochs
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, T.lr_lambda(steps, int(steps * cfg.warmup_fraction))
