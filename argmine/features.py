@@ -159,8 +159,8 @@ ANNOUNCEMENT_REACH = 2
 # A cataphoric announcement ("for several reasons", "in three ways", "as follows") promises
 # a list of what supports the sentence; the list's items then point back to it.
 _ANNOUNCEMENT = re.compile(
-    r"\b(?:(?:several|many|two|three|four|five|a few|a number of|the following|various|"
-    r"numerous|multiple|some|a couple of)\s+(?:\w+\s+)?"
+    r"\b(?:(?:several|many|two|three|four|five|a few|a number of|various|numerous|"
+    r"multiple|some|a couple of)\s+(?:\w+\s+)?"
     r"(?:reasons|purposes|ways|benefits|advantages|disadvantages|grounds|arguments|points|"
     r"factors|aspects|aims|goals|functions|drawbacks|problems|consequences|effects|causes|"
     r"considerations|things)|as follows|the following)\b",
@@ -233,12 +233,11 @@ def pair_features(units: Sequence[Unit]):
     paragraph = torch.tensor([u.paragraph for u in units], dtype=torch.long).view(n)
     starts = list_starts(units)
     start = torch.tensor([-1 if s is None else s for s in starts], dtype=torch.long).view(n)
-    announcer = torch.full((n,), -1, dtype=torch.long)
-    for i, s in enumerate(starts):
-        if s is not None:
-            near = [j for j in range(max(s - ANNOUNCEMENT_REACH, 0), s)
-                    if announces(units[j].text)]
-            announcer[i] = near[-1] if near else -1
+    announcer_of = {s: max((j for j in range(max(s - ANNOUNCEMENT_REACH, 0), s)
+                            if announces(units[j].text)), default=-1)
+                    for s in set(starts) if s is not None}
+    announcer = torch.tensor([announcer_of.get(s, -1) for s in starts],
+                             dtype=torch.long).view(n)
     question = torch.tensor([_is_question(u.text) for u in units], dtype=torch.bool).view(n)
     idx = torch.arange(n)
     in_list = (start >= 0).view(-1, 1)

@@ -8,6 +8,7 @@ from argmine.document import Unit
 from argmine.features import (
     MARKER_CLASSES,
     PAIR_FEATURES,
+    announces,
     list_starts,
     marker_features,
     ordinal,
@@ -62,8 +63,6 @@ def test_announced_list_points_to_the_nearest_announcement_within_reach():
 
 
 def test_announces_reads_cataphoric_quantities_not_anaphoric_ones():
-    from argmine.features import announces
-
     assert announces("Cities benefit from trams in three important ways.")
     assert announces("There are a number of reasons for this.")
     assert not announces("For these reasons, trams are better.")  # looks back, not ahead

@@ -28,6 +28,7 @@ def _ints(text: str) -> tuple[int, ...]:
 def register(sub) -> None:
     """Add the sub-command."""
     from argmine.bench.runner import SUITES
+    from argmine.training.augment import REWRITES
 
     parser = sub.add_parser(
         "bench", help="run benchmark suites and write JSON results, tables and plots",
@@ -63,8 +64,8 @@ def register(sub) -> None:
     parser.add_argument("--weight", action="append", default=[], metavar="KIND=W",
                         help="mtc: sampling weight of a corpus (repeatable; default 1)")
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
-                        help="mtc: training-time rewrites (hypophora, enumeration, "
-                        "announcement, forest) with their rates (repeatable)")
+                        help=f"mtc: training-time rewrites ({', '.join(REWRITES)}) with "
+                        "their rates (repeatable)")
     parser.add_argument("--pair-features", action="store_true",
                         help="mtc: give the link head pair features (as 'argmine train')")
     parser.add_argument("--units-per-epoch", type=int,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 def register(sub) -> None:
     """Add the sub-command."""
+    from argmine.training.augment import REWRITES
+
     parser = sub.add_parser(
         "evaluate", help="score a model against a labelled corpus",
         description="Protocol 'test' (default): label and link the gold units of a corpus "
@@ -40,8 +42,7 @@ def register(sub) -> None:
     parser.add_argument("--units-per-epoch", type=int, default=None,
                         help="mtc-folds: units drawn per epoch from the corpus mixture")
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
-                        help="mtc-folds: training-time rewrites (hypophora, enumeration, "
-                        "announcement, forest) "
+                        help=f"mtc-folds: training-time rewrites ({', '.join(REWRITES)}) "
                         "with their rates (repeatable)")
     parser.add_argument("--no-context", action="store_true",
                         help="mtc-folds ablation: no BiGRU over the units")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 def register(sub) -> None:
     """Add the sub-command."""
+    from argmine.training.augment import REWRITES
+
     parser = sub.add_parser(
         "train", help="fine-tune a model on annotated corpora",
         description="Fine-tune the labeller and linker on one or more corpora and save the "
@@ -22,8 +24,7 @@ def register(sub) -> None:
                         help="sampling weight of a corpus (default 1)")
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
                         help="rewrite sampled training documents with this probability: "
-                        "hypophora, enumeration, announcement, forest (repeatable; see "
-                        "argmine.training.augment)")
+                        f"{', '.join(REWRITES)} (repeatable; see argmine.training.augment)")
     parser.add_argument("--output", "-o", required=True, help="model folder to write")
     parser.add_argument("--init", help="start from this saved model")
     parser.add_argument("--baseline", action="store_true",

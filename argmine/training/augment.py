@@ -403,6 +403,9 @@ AUGMENTATIONS: Mapping[str, Callable[[Document, random.Random], Document]] = {
 EPOCH_AUGMENTATIONS: Mapping[str, Callable[..., list[Document]]] = {"forest": forest}
 """Rewrites of an epoch's document list, applied after the per-document ones."""
 
+REWRITES: tuple[str, ...] = (*AUGMENTATIONS, *EPOCH_AUGMENTATIONS)
+"""Every rewrite name ``TrainingConfig.augment`` and ``--augment`` accept."""
+
 
 def augment(doc: Document, rates: Mapping[str, float], rng: random.Random) -> Document:
     """Apply each named rewrite with its probability (in the fixed order of ``AUGMENTATIONS``).
@@ -421,9 +424,8 @@ def augment(doc: Document, rates: Mapping[str, float], rng: random.Random) -> Do
 
 def check_rates(rates: Mapping[str, float]) -> list[str]:
     """Return the problems with an ``augment`` mapping (unknown names, rates outside [0, 1])."""
-    known = {**AUGMENTATIONS, **EPOCH_AUGMENTATIONS}
-    problems = [f"unknown augmentation {name!r} (known: {', '.join(known)})"
-                for name in rates if name not in known]
+    problems = [f"unknown augmentation {name!r} (known: {', '.join(REWRITES)})"
+                for name in rates if name not in REWRITES]
     problems += [f"rate of {name!r} must lie in [0, 1], got {rate}"
                  for name, rate in rates.items() if not 0 <= rate <= 1]
     return problems

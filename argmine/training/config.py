@@ -91,13 +91,12 @@ class TrainingConfig:
             "label_smoothing": 0 <= self.label_smoothing < 1,
             "corpus_weights": all(w >= 0 for w in self.corpus_weights.values()),
         }
-        from argmine.training.augment import check_rates
+        from argmine.training.augment import REWRITES, check_rates
 
         problems = check_rates(self.augment)
         if problems:
             raise InputError("E301", param="augment", owner="TrainingConfig",
-                             expected="a mapping of known rewrites "
-                             "(hypophora, enumeration, announcement, forest) "
+                             expected=f"a mapping of known rewrites ({', '.join(REWRITES)}) "
                              f"to rates in [0, 1] ({'; '.join(problems)})", value=self.augment)
         for name, ok in checks.items():
             if not ok:
