@@ -215,6 +215,39 @@ def list_starts(units: Sequence[Unit]) -> list[int | None]:
     return starts
 
 
+def coordinate_lists(units: Sequence[Unit]) -> list[tuple[int, ...]]:
+    """The ordinal lists whose items each open a paragraph of their own, as unit indices.
+
+    Such items ("First, … ¶ Second, … ¶ Third, …") are coordinate: the decoder hangs them
+    under one shared parent or inside their own paragraphs (:func:`argmine.trees.decode`).
+    Lists of items inside one paragraph are left alone: in the essays their items attach to
+    different units as often as to the same one.
+
+    Examples:
+        >>> texts = ["Why?", "First, a.", "A2.", "Second, b.", "Third, c."]
+        >>> units = [Unit(i, t, 0, len(t), paragraph=p) for i, (t, p) in
+        ...          enumerate(zip(texts, [0, 1, 1, 2, 3]))]
+        >>> coordinate_lists(units)
+        [(1, 3, 4)]
+        >>> coordinate_lists([Unit(i, t, 0, len(t)) for i, t in enumerate(texts)])
+        []
+    """
+    first_of: dict[int, int] = {}
+    for unit in units:
+        first_of.setdefault(unit.paragraph, unit.index)
+    lists: dict[int, list[int]] = {}
+    for i, start in enumerate(list_starts(units)):
+        if start is not None:
+            lists.setdefault(start, []).append(i)
+    out = []
+    for items in lists.values():
+        paragraphs = [units[i].paragraph for i in items]
+        if (len(items) > 1 and len(set(paragraphs)) == len(items)
+                and all(first_of[p] == units[i].index for p, i in zip(paragraphs, items))):
+            out.append(tuple(items))
+    return out
+
+
 def pair_features(units: Sequence[Unit]):
     """The pair features of a document: ``(n, n, len(PAIR_FEATURES))`` floats.
 

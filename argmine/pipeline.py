@@ -152,6 +152,7 @@ class ArgumentMiner:
     # -- trees ---------------------------------------------------------------------------------
     def mine_documents(self, documents: Sequence[Document]) -> list[Document]:
         """Label, link and decode each document into a forest of argument trees."""
+        from argmine.features import coordinate_lists
         from argmine.trees import DecodingConfig, build_document, decode
 
         config = self.decoding or DecodingConfig()
@@ -165,7 +166,9 @@ class ArgumentMiner:
             if n == 0:
                 out.append(doc)
                 continue
-            decoding = decode(pred.label_probs, pred.link_probs[:, :n], pred.attack_probs, config)
+            lists = coordinate_lists(doc.units) if config.coordinate_lists else ()
+            decoding = decode(pred.label_probs, pred.link_probs[:, :n], pred.attack_probs, config,
+                              coordinate=lists, paragraphs=[u.paragraph for u in doc.units])
             out.append(build_document(doc, decoding))
         return out
 

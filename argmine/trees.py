@@ -1,8 +1,9 @@
 """Scored units and links → a consistent argument forest (evidence-graph decoding).
 
 After Peldszus & Stede (2015): every candidate link carries the evidence of the link, label
-and kind classifiers; a maximum spanning arborescence (Chu-Liu/Edmonds) picks the best
-forest; labels follow from it by the scheme's rule (:func:`argmine.schema.label_for`).
+and kind classifiers; a maximum spanning arborescence (Eisner's algorithm for projective
+forests, Chu-Liu/Edmonds for all) picks the best forest; labels follow from it by the
+scheme's rule (:func:`argmine.schema.label_for`).
 
 Objective. Over the units kept in the forest, with parent ``p``, kind ``k`` and the label
 ``L`` the scheme derives, :func:`decode` maximises (``z_i = 1 − max_j link_probs[i, j]``
@@ -12,17 +13,31 @@ estimates that ``i`` has no parent; roots are proponents, attack flips the role)
   + Σ_others  link_weight·log P(i→p) + kind_weight·log P(k | i→p) + label_weight·log P(L_i)
 
 Search. A unit's label depends on its whole path to the root, so the decoder alternates
-exact steps: (1) an arborescence below a virtual root, each edge scored with the label and
-kind evidence marginalised over the parent's role (read off ``label_probs``) and the kind;
-(2) a two-state (proponent/opponent) dynamic programme that picks every kind optimally for
+exact steps: (1) an arborescence below a virtual root (projective by default, see below),
+each edge scored with the label and kind evidence marginalised over the parent's role (read
+off ``label_probs``) and the kind; (2) a two-state (proponent/opponent) dynamic programme that picks every kind optimally for
 that tree; (3) with the roles fixed every edge's kind and label are known, so the exact
 arborescence is recomputed and (2) runs again, while the objective improves. A second start
 from the roles ``label_probs`` prefer is refined alike; the better forest wins. Units more
 likely ``none`` than anything a tree could offer them are removed first.
+
+Projectivity. Written argument rarely crosses its own links: a unit answers the last point
+made or a point that point hangs under (the "right frontier" of discourse theory). Gold
+trees agree (documents with a crossing link: AAE2 1.0%, CDCP 1.0%, web-discourse 2.2%,
+microtexts 5.4%; AbstRCT 30%), and restricting the search to projective forests (Eisner's
+algorithm) raised attachment on every corpus measured, AbstRCT included (see
+benchmarks/README.md). ``projective=False`` searches all forests (Chu-Liu/Edmonds), as do
+documents above ``projective_limit`` kept units, since Eisner's algorithm is cubic.
+
+Coordinate lists. The items of an ordinal list that gives each item its own paragraph
+("First, … ¶ Second, … ¶ Third, …") are decoded as coordinate: each hangs inside its own
+paragraph or under a parent the items share outside the list (``coordinate`` in
+:func:`decode`; the evidence from the essays is given there).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,7 +46,8 @@ from argmine.document import ArgumentTree, Document, Relation
 from argmine.errors import InputError
 from argmine.schema import LABELS, Label, RelationKind, Role, label_for
 
-__all__ = ["Decoding", "DecodingConfig", "build_document", "chu_liu_edmonds", "decode"]
+__all__ = ["Decoding", "DecodingConfig", "build_document", "chu_liu_edmonds", "decode",
+           "eisner"]
 
 _EPS = 1e-12  # floor for probabilities before taking logs: log(0) would veto an edge outright
 _NEG = -np.inf
@@ -68,6 +84,50 @@ def chu_liu_edmonds(scores: np.ndarray, root: int = 0) -> list[int]:
         [-1, 0, 1]
     """
     owner = "chu_liu_edmonds"
+    matrix = _score_matrix(scores, root, owner)
+    parents = _cle(matrix, int(root))
+    if parents is None:
+        raise _bad(owner, "scores", f"a graph whose every node is reachable from node {root}",
+                   "an unreachable node")
+    return parents
+
+
+def eisner(scores: np.ndarray) -> list[int]:
+    """Find the maximum projective spanning arborescence rooted at node 0 (Eisner 1996).
+
+    Nodes are read in order, as positions in a text: an edge ``parent → child`` covers the
+    nodes between them, and no two edges of a projective tree cross. O(n³) time, vectorised
+    over all spans of one width; a few hundred nodes take a fraction of a second.
+
+    Args:
+        scores: Square matrix, ``scores[child, parent]`` the score of that edge and
+            ``-inf`` for no edge. The diagonal and row 0 are ignored.
+
+    Returns:
+        The parent of every node, ``-1`` for node 0.
+
+    Raises:
+        InputError: E301 if ``scores`` is not a square matrix of numbers without NaN or
+            ``+inf``, or no projective tree of finite score spans the nodes.
+
+    Examples:
+        >>> s = np.full((4, 4), -np.inf)
+        >>> s[1, 0], s[2, 0], s[3, 0], s[3, 1], s[2, 1] = 0.0, 0.0, 1.0, 5.0, -1.0
+        >>> chu_liu_edmonds(s)  # 0 → 2 crosses 1 → 3 …
+        [-1, 0, 0, 1]
+        >>> eisner(s)  # … so the projective tree hangs 2 under 1 instead
+        [-1, 0, 1, 1]
+    """
+    owner = "eisner"
+    parents = _eisner(_score_matrix(scores, 0, owner))
+    if parents is None:
+        raise _bad(owner, "scores", "a graph with a projective spanning tree from node 0",
+                   "no projective tree of finite score")
+    return parents
+
+
+def _score_matrix(scores: object, root: object, owner: str) -> np.ndarray:
+    """Validate an edge-score matrix; return a float copy without self- and root-edges."""
     try:
         matrix = np.array(scores, dtype=np.float64)
     except (TypeError, ValueError):
@@ -81,10 +141,57 @@ def chu_liu_edmonds(scores: np.ndarray, root: int = 0) -> list[int]:
     matrix[root, :] = _NEG
     if np.isnan(matrix).any() or np.isposinf(matrix).any():
         raise _bad(owner, "scores", "free of NaN and +inf", "a matrix with NaN or +inf")
-    parents = _cle(matrix, int(root))
-    if parents is None:
-        raise _bad(owner, "scores", f"a graph whose every node is reachable from node {root}",
-                   "an unreachable node")
+    return matrix
+
+
+def _eisner(matrix: np.ndarray) -> list[int] | None:
+    """Eisner's dynamic programme over spans ``[s, t]``; ``None`` if no finite tree exists.
+
+    ``complete[d][s, t]``: best half-tree over ``s..t`` headed at its right (d=0) or left
+    (d=1) end; ``incomplete``: the same with an edge between ``s`` and ``t`` just added.
+    """
+    n = matrix.shape[0]
+    head_to = matrix.T  # head_to[h, m]: score of h → m
+    comp = [np.full((n, n), _NEG), np.full((n, n), _NEG)]
+    inc = [np.full((n, n), _NEG), np.full((n, n), _NEG)]
+    split_comp = [np.zeros((n, n), np.int32), np.zeros((n, n), np.int32)]
+    split_inc = np.zeros((n, n), np.int32)
+    diagonal = np.arange(n)
+    comp[0][diagonal, diagonal] = comp[1][diagonal, diagonal] = 0.0
+    for width in range(1, n):
+        s = np.arange(n - width)
+        t, rows = s + width, np.arange(n - width)
+        r = s[:, None] + np.arange(width)[None, :]  # split points s .. t-1
+        joined = comp[1][s[:, None], r] + comp[0][r + 1, t[:, None]]
+        best = joined.argmax(axis=1)
+        split_inc[s, t] = s + best
+        inc[0][s, t] = joined[rows, best] + head_to[t, s]
+        inc[1][s, t] = joined[rows, best] + head_to[s, t]
+        left = comp[0][s[:, None], r] + inc[0][r, t[:, None]]
+        best = left.argmax(axis=1)
+        comp[0][s, t], split_comp[0][s, t] = left[rows, best], s + best
+        right = inc[1][s[:, None], r + 1] + comp[1][r + 1, t[:, None]]
+        best = right.argmax(axis=1)
+        comp[1][s, t], split_comp[1][s, t] = right[rows, best], s + 1 + best
+    if not np.isfinite(comp[1][0, n - 1]):
+        return None
+    parents = [-1] * n
+    stack = [(0, n - 1, 1, True)]  # (s, t, direction, complete?)
+    while stack:
+        s, t, d, complete = stack.pop()
+        if s == t:
+            continue
+        if complete:
+            r = int(split_comp[d][s, t])
+            stack += [(s, r, 0, True), (r, t, 0, False)] if d == 0 else \
+                [(s, r, 1, False), (r, t, 1, True)]
+        else:
+            r = int(split_inc[s, t])
+            if d == 0:
+                parents[s] = t
+            else:
+                parents[t] = s
+            stack += [(s, r, 1, True), (r + 1, t, 0, True)]
     return parents
 
 
@@ -176,6 +283,12 @@ class DecodingConfig:
         window: A unit's parent must lie within ``window`` positions of it, counted over the
             kept units (so a passage of ``none`` text does not cut an argument in two).
         refine_iterations: Rounds of refinement with the roles fixed (0: no refinement).
+        projective: Only forests whose links do not cross (Eisner's algorithm); ``False``
+            allows crossing links (Chu-Liu/Edmonds).
+        projective_limit: Documents with more kept units than this are decoded without the
+            projectivity constraint (Eisner's algorithm is cubic in the number of units).
+        coordinate_lists: Decode the items of a paragraph-per-item ordinal list as
+            coordinate (callers pass them to :func:`decode`; see ``coordinate`` there).
 
     Examples:
         >>> DecodingConfig(single_root=True, window=3).window
@@ -194,6 +307,9 @@ class DecodingConfig:
     single_root: bool = False
     window: int | None = None
     refine_iterations: int = 2
+    projective: bool = True
+    projective_limit: int = 200
+    coordinate_lists: bool = True
 
     def __post_init__(self) -> None:
         for name, low, high, expected in (
@@ -204,14 +320,18 @@ class DecodingConfig:
             ("none_threshold", 1e-300, 1, "None or a number in (0, 1]"),
             ("window", 1, np.inf, "None or an integer >= 1"),
             ("refine_iterations", 0, np.inf, "an integer >= 0"),
+            ("projective_limit", 1, np.inf, "an integer >= 1"),
         ):
             x = getattr(self, name)
-            whole = name in ("window", "refine_iterations")
+            whole = name in ("window", "refine_iterations", "projective_limit")
             if x is None and name in ("none_threshold", "window"):
                 continue
             if (isinstance(x, bool) or not isinstance(x, int if whole else (int, float))
                     or not (np.isfinite(x) and low <= x <= high)):
                 raise _bad("DecodingConfig", name, expected, x)
+        for name in ("projective", "coordinate_lists"):
+            if not isinstance(getattr(self, name), bool):
+                raise _bad("DecodingConfig", name, "True or False", getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -266,8 +386,12 @@ def _log(x: np.ndarray) -> np.ndarray:
     return np.log(np.clip(x, _EPS, 1.0))
 
 
-def _arborescence(unit_edges: np.ndarray, root_edges: np.ndarray, cfg: DecodingConfig) -> list[int]:
-    """Parents over kept units (-1 for a root) maximising edge scores, via a virtual root."""
+def _arborescence(unit_edges: np.ndarray, root_edges: np.ndarray,
+                  cfg: DecodingConfig) -> list[int] | None:
+    """Parents over kept units (-1 for a root) maximising edge scores; None if none exists.
+
+    The kept units hang below a virtual root; restrictions (-inf edges) may leave no forest.
+    """
     m = len(root_edges)
     graph = np.full((m + 1, m + 1), _NEG)
     graph[1:, 1:] = unit_edges
@@ -278,9 +402,12 @@ def _arborescence(unit_edges: np.ndarray, root_edges: np.ndarray, cfg: DecodingC
         finite = np.isfinite(graph)
         spread = np.where(finite, graph, _NEG).max(1) - np.where(finite, graph, np.inf).min(1)
         graph[1:, 0] -= np.where(finite.any(1), spread, 0.0).sum() + 1.0
-    parents = _cle(graph, 0)
-    if parents is None:  # cannot happen: the kept units form a connected graph below a root
-        raise RuntimeError("no arborescence over the kept units")
+    # Kept units stay in text order, so positions in the graph are positions in the text.
+    parents = _eisner(graph) if cfg.projective and m <= cfg.projective_limit else None
+    if parents is None:  # Eisner finds none when restrictions leave no projective forest
+        parents = _cle(graph, 0)
+    if parents is None:
+        return None
     return [p - 1 for p in parents[1:]]
 
 
@@ -330,6 +457,8 @@ def _refine(state: tuple, terms: tuple, allowed: np.ndarray, cfg: DecodingConfig
                  + np.take_along_axis(label_term, lab, axis=1))
         roots_fixed = np.where(role == _P, roots, _NEG)
         candidate = _arborescence(np.where(allowed, exact, _NEG), roots_fixed, cfg)
+        if candidate is None:
+            break
         roles, kinds, total = _assign_roles(candidate, *terms)
         if total <= state[3] + 1e-9:
             break
@@ -338,8 +467,17 @@ def _refine(state: tuple, terms: tuple, allowed: np.ndarray, cfg: DecodingConfig
 
 
 def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.ndarray,
-           config: DecodingConfig | None = None) -> Decoding:
+           config: DecodingConfig | None = None, *, coordinate: Sequence[Sequence[int]] = (),
+           paragraphs: Sequence[int] | None = None) -> Decoding:
     """Turn label, link and attack probabilities into a consistent argument forest.
+
+    Coordinate units (``coordinate``: the items of a list that opens one paragraph per item,
+    "First, … Second, … Third, …", see :func:`argmine.features.coordinate_lists`) are
+    decoded as coordinate: each item hangs either inside its own paragraph or under one
+    parent they share outside the list, never under another item or in another item's
+    paragraph. In AAE2 (sentences, all essays) no item of such a list attaches to a sibling
+    or into a sibling's paragraph (0 of 292), and two consecutive items that both attach
+    outside their paragraphs share the parent in 76 of 82 pairs.
 
     Args:
         label_probs: ``(n, 5)`` probabilities in the order of :data:`argmine.schema.LABELS`.
@@ -348,13 +486,17 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
         attack_probs: ``(n, n)``; ``[i, j]`` is the probability that a link ``i → j`` is an
             attack rather than a support.
         config: Weights and constraints; the defaults if ``None``.
+        coordinate: Groups of coordinate unit indices, each in text order, one paragraph
+            per item.
+        paragraphs: The paragraph number of every unit; required with ``coordinate``.
 
     Returns:
         The forest: every root a claim, every label given by the scheme's rule, units
         decoded ``none`` outside every tree.
 
     Raises:
-        InputError: E301 if the arrays have the wrong shapes or hold non-probabilities.
+        InputError: E301 if the arrays have the wrong shapes or hold non-probabilities, or
+            ``coordinate`` names units that do not exist or comes without ``paragraphs``.
 
     Examples:
         >>> labels = np.array([[.8, .1, .05, .0, .05], [.1, .8, .05, .0, .05],
@@ -373,6 +515,56 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
     q = _matrix(label_probs, "label_probs", (n, len(LABELS)), False)
     link = _matrix(link_probs, "link_probs", (n, n), True)
     attack = _matrix(attack_probs, "attack_probs", (n, n), True)
+    groups = _check_groups(coordinate, paragraphs, n)
+    best = _decode(q, link, attack, cfg, None, None)
+    if not groups:
+        return best
+    # Each list's shared parent: try its likeliest candidates (and none: the items stay
+    # roots or hang inside their own paragraphs), keep the best objective, go on to the next
+    # list with it fixed. Exact per list given the others, not jointly over all lists.
+    para = np.asarray(paragraphs)
+    candidates, may_root = np.ones((n, n), dtype=bool), np.ones(n, dtype=bool)
+    for items in groups:
+        own = para[items][:, None] == para[None, :]
+        region = (para >= para[items].min()) & (para <= para[items].max())
+        outside = np.flatnonzero(~region)
+        evidence = _log(link[np.ix_(items, outside)]).sum(axis=0)
+        shortlist = outside[np.argsort(-evidence, kind="stable")[:_COORDINATE_CANDIDATES]]
+        options = []
+        for parent in [None, *shortlist.tolist()]:
+            c, r = candidates.copy(), may_root.copy()
+            c[items] = own
+            if parent is not None:
+                c[items, parent], r[items] = True, False
+            found = _decode(q, link, attack, cfg, c, r)
+            if found is not None:
+                options.append((found.objective, found, c, r))
+        if options:
+            _, best, candidates, may_root = max(options, key=lambda o: o[0])
+    return best
+
+
+_COORDINATE_CANDIDATES = 5  # shared parents tried per list, by the items' summed link evidence
+
+
+def _check_groups(coordinate, paragraphs, n: int) -> list[np.ndarray]:
+    groups = [np.asarray(list(g), dtype=np.int64) for g in coordinate]
+    groups = [g for g in groups if len(g) > 1]
+    if not groups:
+        return []
+    if paragraphs is None or len(paragraphs) != n:
+        raise _bad("decode", "paragraphs", f"{n} paragraph numbers, one per unit", paragraphs)
+    for g in groups:
+        if g.min() < 0 or g.max() >= n or len(set(g.tolist())) != len(g):
+            raise _bad("decode", "coordinate", f"groups of distinct unit indices in 0..{n - 1}",
+                       g.tolist())
+    return groups
+
+
+def _decode(q: np.ndarray, link: np.ndarray, attack: np.ndarray, cfg: DecodingConfig,
+            candidates: np.ndarray | None, may_root: np.ndarray | None) -> Decoding | None:
+    """Decode with optional restrictions (allowed parents, allowed roots); None if infeasible."""
+    n = len(q)
     log_link, label_term = _log(link), cfg.label_weight * _log(q)
     log_kind = np.stack((_log(1.0 - attack), _log(attack)), axis=-1) * cfg.kind_weight
     log_z = _log(1.0 - link.max(axis=1, initial=0.0))
@@ -390,6 +582,10 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
         pi_o[None, :] + att + label_term[:, _REBUTTAL, None],
     ])
     np.fill_diagonal(marginal, _NEG)
+    if candidates is not None:
+        marginal = np.where(candidates, marginal, _NEG)
+    if may_root is not None:
+        root_score = np.where(may_root, root_score, _NEG)
     none_score = label_term[:, _NONE] + cfg.link_weight * log_z
     best_in_tree = np.maximum(root_score, marginal.max(axis=1, initial=_NEG))
     excluded = (none_score > best_in_tree) | (q[:, _NONE] >= (cfg.none_threshold or np.inf))
@@ -399,10 +595,14 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
     if m:
         sub_idx, pos = np.ix_(kept, kept), np.arange(m)
         allowed = np.abs(pos[:, None] - pos[None, :]) <= (cfg.window or m)
+        if candidates is not None:
+            allowed &= candidates[sub_idx]
         np.fill_diagonal(allowed, False)
         terms = (root_score[kept], cfg.link_weight * log_link[sub_idx], log_kind[sub_idx],
                  label_term[kept])
         parents_k = _arborescence(np.where(allowed, marginal[sub_idx], _NEG), terms[0], cfg)
+        if parents_k is None:
+            return None
         state = (parents_k, *_assign_roles(parents_k, *terms))
         state = _refine(state, terms, allowed, cfg, cfg.refine_iterations)
         if cfg.refine_iterations:

@@ -9,6 +9,7 @@ from argmine.features import (
     MARKER_CLASSES,
     PAIR_FEATURES,
     announces,
+    coordinate_lists,
     list_starts,
     marker_features,
     ordinal,
@@ -85,3 +86,14 @@ def test_pair_features_of_one_unit_and_no_lists():
 def test_marker_features_flag_denials_and_contrasts():
     flags = dict(zip(MARKER_CLASSES, marker_features("Not at all.")))
     assert flags["denial"] == 1.0 and flags["contrast"] == 0.0
+
+
+def test_coordinate_lists_need_one_paragraph_opened_by_each_item():
+    texts = ["Talks help in three ways.", "First, a.", "Detail.", "Second, b.", "Third, c.",
+             "First of all, d.", "Second, e."]
+    # items 1, 3, 4 open paragraphs 1, 2, 3; the second list shares paragraph 4
+    assert coordinate_lists(_units(texts, [0, 1, 1, 2, 3, 4, 4])) == [(1, 3, 4)]
+    # an item in the middle of its paragraph breaks the list's coordination
+    assert coordinate_lists(_units(texts, [0, 1, 1, 1, 2, 3, 4])) == [(5, 6)]
+    assert coordinate_lists(_units(texts)) == []
+    assert coordinate_lists(_units(["First, a."], [0])) == []

@@ -278,3 +278,22 @@ def test_pipeline_load_is_the_top_level_entry_point(tiny_model_dir):
     assert isinstance(miner, argmine.ArgumentMiner)
     assert [u.text for u in miner.label(["We should act.", "It pays."])] == [
         "We should act.", "It pays."]
+
+
+def test_pipeline_decodes_paragraph_lists_as_coordinate(miner: ArgumentMiner):
+    from argmine.features import coordinate_lists
+
+    text = ("Cities should ban cars from their centres, for three reasons.\n\n"
+            "First, exhaust fumes make the air unhealthy. They cause asthma.\n\n"
+            "Second, streets without cars are safer for children.\n\n"
+            "Third, pedestrians spend more money in shops. Shops would gain.")
+    doc = miner.mine(text)
+    _check_forest(doc)
+    (items,) = coordinate_lists(doc.units)
+    assert [doc.units[i].text.split(",")[0] for i in items] == ["First", "Second", "Third"]
+    parent = {e.source: e.target for e in doc.relations}
+    paragraph = [u.paragraph for u in doc.units]
+    outside = {parent[i] for i in items if i in parent and paragraph[parent[i]] != paragraph[i]}
+    assert len(outside) <= 1 and not (outside & set(items))
+    assert all(paragraph[p] < paragraph[items[0]] or paragraph[p] > paragraph[items[-1]]
+               for p in outside)

@@ -14,7 +14,7 @@ from hypothesis.extra.numpy import arrays
 from argmine.document import Document, Unit
 from argmine.errors import InputError
 from argmine.schema import LABELS, Label, RelationKind, Role, label_for
-from argmine.trees import Decoding, DecodingConfig, build_document, chu_liu_edmonds, decode
+from argmine.trees import Decoding, DecodingConfig, build_document, chu_liu_edmonds, decode, eisner
 
 C, P, CA, R, N = (LABELS.index(x) for x in (
     Label.CLAIM, Label.PREMISE, Label.COUNTERARGUMENT, Label.REBUTTAL, Label.NONE))
@@ -50,6 +50,13 @@ def _brute_force(scores: np.ndarray, root: int = 0) -> float | None:
             total = sum(scores[i, parents[i]] for i in others)
             best = total if best is None else max(best, total)
     return best
+
+
+def _crossing(parents: list[int | None], root_position: int = -1) -> bool:
+    """Do two links cross? Roots hang under a virtual root before every unit."""
+    arcs = [(min(c, root_position if p is None else p), max(c, root_position if p is None else p))
+            for c, p in enumerate(parents)]
+    return any(a < c < b < e for a, b in arcs for c, e in arcs)
 
 
 def _objective(d: Decoding, q, link, attack, cfg: DecodingConfig) -> float:
@@ -184,6 +191,50 @@ def test_trees_cle_is_fast_on_2000_nodes():
     assert _is_arborescence(parents, 0)
 
 
+# --------------------------------------------------------------------------- Eisner
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_trees_eisner_matches_brute_force_over_projective_trees(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 7))
+    scores = rng.normal(size=(n, n))
+    scores[rng.random((n, n)) < 0.3] = -np.inf
+    best = None
+    for choice in itertools.product(range(n), repeat=n - 1):
+        parents = [-1, *choice]
+        if (any(p == i or not np.isfinite(scores[i, p]) for i, p in enumerate(parents) if i)
+                or not _is_arborescence(parents, 0)
+                or _crossing([None if p < 0 else p for p in parents], root_position=0)):
+            continue
+        total = sum(scores[i, parents[i]] for i in range(1, n))
+        best = total if best is None else max(best, total)
+    if best is None:
+        with pytest.raises(InputError) as err:
+            eisner(scores)
+        assert err.value.code == "E301"
+        return
+    parents = eisner(scores)
+    assert _is_arborescence(parents, 0)
+    assert not _crossing([None if p < 0 else p for p in parents], root_position=0)
+    assert sum(scores[i, parents[i]] for i in range(1, n)) == pytest.approx(best)
+
+
+def test_trees_eisner_gives_up_a_crossing_link_that_chu_liu_edmonds_keeps():
+    s = np.full((4, 4), -np.inf)
+    s[1, 0], s[2, 0], s[3, 0], s[3, 1], s[2, 1] = 0.0, 0.0, 1.0, 5.0, -1.0
+    assert chu_liu_edmonds(s) == [-1, 0, 0, 1]  # 0 → 2 crosses 1 → 3
+    assert eisner(s) == [-1, 0, 1, 1]
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 3)), np.zeros(3), np.array([[0, 1], [np.nan, 0]]),
+                                 [["a", "b"], ["c", "d"]]])
+def test_trees_eisner_rejects_bad_matrices(bad):
+    with pytest.raises(InputError) as err:
+        eisner(bad)
+    assert err.value.code == "E301"
+
+
 # --------------------------------------------------------------------------- decode: properties
 
 
@@ -204,6 +255,83 @@ def test_trees_decode_always_returns_a_consistent_forest(problem, single_root, w
         for i in kept:
             if d.parents[i] is not None:
                 assert abs(position[i] - position[d.parents[i]]) <= window
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.booleans())
+def test_trees_decode_projective_forests_have_no_crossing_links(problem, single_root):
+    q, link, attack = problem
+    d = decode(q, link, attack, DecodingConfig(single_root=single_root))
+    kept = [i for i in range(len(q)) if d.labels[i] is not Label.NONE]
+    position = {unit: k for k, unit in enumerate(kept)}
+    assert not _crossing([None if d.parents[i] is None else position[d.parents[i]]
+                          for i in kept])
+
+
+def test_trees_decode_projectivity_can_be_switched_off_and_has_a_size_limit():
+    # 0 claim; 2 belongs under 0 and 1 under 3, which crosses.
+    q = np.array([[.9, .02, .02, .02, .04], [.02, .9, .02, .02, .04],
+                  [.02, .9, .02, .02, .04], [.02, .9, .02, .02, .04]])
+    link = np.full((4, 4), 0.01)
+    link[1, 3], link[2, 0], link[3, 0] = 0.95, 0.95, 0.6
+    attack = np.zeros((4, 4))
+    free = decode(q, link, attack, DecodingConfig(projective=False))
+    assert free.parents == (None, 3, 0, 0)
+    projective = decode(q, link, attack)
+    assert projective.parents != free.parents
+    assert not _crossing(list(projective.parents))
+    assert decode(q, link, attack, DecodingConfig(projective_limit=3)).parents == free.parents
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.data())
+def test_trees_decode_coordinate_items_share_a_parent_or_stay_home(problem, data):
+    q, link, attack = problem
+    n = len(q)
+    # paragraph numbers grow along the text; the items open distinct paragraphs
+    steps = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    paragraphs = np.cumsum([0, *steps[1:]]).tolist()
+    openers = [i for i in range(n) if i == 0 or paragraphs[i] != paragraphs[i - 1]]
+    items = data.draw(st.lists(st.sampled_from(openers), unique=True)) if openers else []
+    items = sorted(items)
+    d = decode(q, link, attack, coordinate=[items], paragraphs=paragraphs)
+    _check_forest(d, n)
+    outside = {d.parents[i] for i in items
+               if d.labels[i] is not Label.NONE and d.parents[i] is not None
+               and paragraphs[d.parents[i]] != paragraphs[i]}
+    if len(items) > 1:
+        assert len(outside) <= 1
+        lo, hi = paragraphs[items[0]], paragraphs[items[-1]]
+        assert all(not lo <= paragraphs[p] <= hi for p in outside)
+        for i in items:
+            if outside and d.labels[i] is not Label.NONE:
+                assert d.parents[i] is not None  # an item under the shared parent is no root
+
+
+def _list_problem():
+    """0 announces; items 1, 3, 5 open paragraphs 1-3 (2, 4 elaborate); 3 and 5 lean on 1."""
+    q = np.array([[.8, .1, .03, .02, .05]] + [[.1, .8, .03, .02, .05]] * 5)
+    link = np.full((6, 6), 0.01)
+    link[1, 0], link[2, 1], link[4, 3] = 0.9, 0.9, 0.9
+    link[3, 1], link[3, 0], link[5, 1], link[5, 0] = 0.5, 0.3, 0.5, 0.3
+    return q, link, np.zeros((6, 6)), [0, 1, 1, 2, 2, 3]
+
+
+def test_trees_decode_coordinate_items_do_not_hang_under_a_sibling():
+    q, link, attack, paragraphs = _list_problem()
+    assert decode(q, link, attack).parents == (None, 0, 1, 1, 3, 1)
+    d = decode(q, link, attack, coordinate=[(1, 3, 5)], paragraphs=paragraphs)
+    assert d.parents == (None, 0, 1, 0, 3, 0)
+
+
+@pytest.mark.parametrize("coordinate, paragraphs", [
+    ([(1, 3)], None), ([(1, 3)], [0, 1]), ([(1, 9)], [0] * 6), ([(3, 3)], [0] * 6),
+])
+def test_trees_decode_rejects_bad_coordinate_groups(coordinate, paragraphs):
+    q, link, attack, _ = _list_problem()
+    with pytest.raises(InputError) as err:
+        decode(q, link, attack, coordinate=coordinate, paragraphs=paragraphs)
+    assert err.value.code == "E301"
 
 
 @settings(max_examples=100, deadline=None)
@@ -378,6 +506,8 @@ def test_trees_decode_ignores_the_diagonal():
     ("link_weight", -1.0), ("label_weight", float("nan")), ("kind_weight", "1"),
     ("root_bias", float("inf")), ("none_threshold", 0.0), ("none_threshold", 1.5),
     ("window", 0), ("window", 2.5), ("refine_iterations", -1), ("refine_iterations", True),
+    ("projective", 1), ("projective", None), ("projective_limit", 0), ("projective_limit", 2.0),
+    ("coordinate_lists", "yes"),
 ])
 def test_trees_config_rejects_bad_values(field, value):
     with pytest.raises(InputError) as err:
