@@ -15,11 +15,12 @@ estimates that ``i`` has no parent; roots are proponents, attack flips the role)
 Search. A unit's label depends on its whole path to the root, so the decoder alternates
 exact steps: (1) an arborescence below a virtual root (projective by default, see below),
 each edge scored with the label and kind evidence marginalised over the parent's role (read
-off ``label_probs``) and the kind; (2) a two-state (proponent/opponent) dynamic programme that picks every kind optimally for
-that tree; (3) with the roles fixed every edge's kind and label are known, so the exact
-arborescence is recomputed and (2) runs again, while the objective improves. A second start
-from the roles ``label_probs`` prefer is refined alike; the better forest wins. Units more
-likely ``none`` than anything a tree could offer them are removed first.
+off ``label_probs``) and the kind; (2) a two-state (proponent/opponent) dynamic programme
+that picks every kind optimally for that tree; (3) with the roles fixed every edge's kind
+and label are known, so the exact arborescence is recomputed and (2) runs again, while the
+objective improves. A second start from the roles ``label_probs`` prefer is refined alike;
+the better forest wins. Units more likely ``none`` than anything a tree could offer them
+are removed first.
 
 Projectivity. Written argument rarely crosses its own links: a unit answers the last point
 made or a point that point hangs under (the "right frontier" of discourse theory). Gold
@@ -473,11 +474,12 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
 
     Coordinate units (``coordinate``: the items of a list that opens one paragraph per item,
     "First, … Second, … Third, …", see :func:`argmine.features.coordinate_lists`) are
-    decoded as coordinate: each item hangs either inside its own paragraph or under one
-    parent they share outside the list, never under another item or in another item's
-    paragraph. In AAE2 (sentences, all essays) no item of such a list attaches to a sibling
-    or into a sibling's paragraph (0 of 292), and two consecutive items that both attach
-    outside their paragraphs share the parent in 76 of 82 pairs.
+    decoded as coordinate: an item is a root, hangs inside its own paragraph or hangs under
+    the one parent all items that leave their paragraphs share outside the list; never under
+    another item or in another item's paragraph. In AAE2 (sentences, all essays) no item of
+    such a list attaches to a sibling or into a sibling's paragraph (0 of 292), and two
+    consecutive items that both attach outside their paragraphs share the parent in 76 of
+    82 pairs.
 
     Args:
         label_probs: ``(n, 5)`` probabilities in the order of :data:`argmine.schema.LABELS`.
@@ -519,28 +521,28 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
     best = _decode(q, link, attack, cfg, None, None)
     if not groups:
         return best
-    # Each list's shared parent: try its likeliest candidates (and none: the items stay
-    # roots or hang inside their own paragraphs), keep the best objective, go on to the next
-    # list with it fixed. Exact per list given the others, not jointly over all lists.
+    # Each list's shared parent: try its likeliest candidates, keep the best objective, go on
+    # to the next list with it fixed. Exact per list given the others, not jointly.
     para = np.asarray(paragraphs)
-    candidates, may_root = np.ones((n, n), dtype=bool), np.ones(n, dtype=bool)
+    candidates = np.ones((n, n), dtype=bool)
     for items in groups:
         own = para[items][:, None] == para[None, :]
         region = (para >= para[items].min()) & (para <= para[items].max())
         outside = np.flatnonzero(~region)
         evidence = _log(link[np.ix_(items, outside)]).sum(axis=0)
-        shortlist = outside[np.argsort(-evidence, kind="stable")[:_COORDINATE_CANDIDATES]]
         options = []
-        for parent in [None, *shortlist.tolist()]:
-            c, r = candidates.copy(), may_root.copy()
-            c[items] = own
-            if parent is not None:
-                c[items, parent], r[items] = True, False
-            found = _decode(q, link, attack, cfg, c, r)
+        for parent in outside[np.argsort(-evidence, kind="stable")[:_COORDINATE_CANDIDATES]]:
+            allowed = candidates.copy()
+            allowed[items] = own
+            allowed[items, parent] = True
+            found = _decode(q, link, attack, cfg, allowed, None)
             if found is not None:
-                options.append((found.objective, found, c, r))
-        if options:
-            _, best, candidates, may_root = max(options, key=lambda o: o[0])
+                options.append((found.objective, found, allowed))
+        if not options:  # nothing outside the list: the items stay in their paragraphs
+            allowed = candidates.copy()
+            allowed[items] = own
+            options.append((0.0, _decode(q, link, attack, cfg, allowed, None), allowed))
+        _, best, candidates = max(options, key=lambda o: o[0])
     return best
 
 
