@@ -371,6 +371,21 @@ def test_cli_tree_single_root(capsys, text_file: Path, tiny_model_dir: Path):
     assert sorted(doc["trees"][0]["units"]) == [0, 1, 2, 3]
 
 
+@pytest.mark.parametrize("command", [["tree", "in.txt"], ["evaluate", "--corpus", "microtexts"]])
+def test_cli_decoding_switches_reach_the_decoder_config(command):
+    from argmine.cli._io import decoding_from_args
+    from argmine.cli.app import build_parser
+
+    parser = build_parser()
+    default = decoding_from_args(parser.parse_args(command))
+    flags = (default.projective, default.coordinate_lists, default.single_root)
+    assert flags == (True, True, False)
+    switched = decoding_from_args(parser.parse_args(
+        [*command, "--allow-crossing", "--no-list-coordination", "--single-root"]))
+    assert (switched.projective, switched.coordinate_lists, switched.single_root) == (
+        False, False, True)
+
+
 # --------------------------------------------------------------------------- input errors
 
 

@@ -124,6 +124,27 @@ def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
                         help="model folder (default: the shipped default model)")
 
 
+def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the tree decoder's switches (``argmine.trees.DecodingConfig``)."""
+    group = parser.add_argument_group("tree decoding")
+    group.add_argument("--single-root", action="store_true",
+                       help="force one tree per document (short texts with one thesis)")
+    group.add_argument("--allow-crossing", action="store_true",
+                       help="let links cross (Chu-Liu/Edmonds); by default trees are "
+                       "projective (Eisner), as written argument nearly always is")
+    group.add_argument("--no-list-coordination", action="store_true",
+                       help="do not decode the items of a paragraph-per-item list "
+                       "('First, ... Second, ...') as coordinate")
+
+
+def decoding_from_args(args: argparse.Namespace):
+    """The DecodingConfig the decoding switches ask for."""
+    from argmine.trees import DecodingConfig
+
+    return DecodingConfig(single_root=args.single_root, projective=not args.allow_crossing,
+                          coordinate_lists=not args.no_list_coordination)
+
+
 def _load_options(args: argparse.Namespace) -> dict:
     """The ``argmine.load`` arguments the command line asks for (only non-defaults)."""
     options = {}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 def register(sub) -> None:
     """Add the sub-command."""
+    from argmine.cli._io import add_decoding_arguments
     from argmine.training.augment import REWRITES
 
     parser = sub.add_parser(
@@ -50,31 +51,30 @@ def register(sub) -> None:
                         help="mtc-folds ablation: no position features")
     parser.add_argument("--no-markers", action="store_true",
                         help="mtc-folds ablation: no discourse-marker features")
-    parser.add_argument("--single-root", action="store_true",
-                        help="decode exactly one tree per document")
     parser.add_argument("--no-structure", action="store_true", help="score labels only")
     parser.add_argument("--tune-decoding", action="store_true",
                         help="mtc-folds: choose the decoder's weights per split on the "
                         "training documents held out for early stopping")
     parser.add_argument("--output", "-o", help="also write the JSON report here")
     parser.add_argument("--plot", help="write a confusion-matrix PNG here (needs matplotlib)")
+    add_decoding_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
     """Run the sub-command."""
+    from argmine.cli._io import decoding_from_args
     from argmine.cli.train import parse_weights
     from argmine.evaluation.protocols import evaluate_documents, microtext_cv
     from argmine.pipeline import load
     from argmine.training.data import CorpusSpec, load_documents
-    from argmine.trees import DecodingConfig
 
     spec = CorpusSpec.parse(args.corpus)
     weights = parse_weights(args.weight)
     augment = parse_weights(args.augment, "--augment")
     if args.level:
         spec = CorpusSpec(spec.kind, spec.path, spec.split, args.level)
-    decoding = DecodingConfig(single_root=args.single_root)
+    decoding = decoding_from_args(args)
     structure = not args.no_structure
     if args.protocol == "test":
         docs = load_documents(spec)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def register(sub) -> None:
     """Add the sub-command."""
-    from argmine.cli._io import add_batch_arguments
+    from argmine.cli._io import add_batch_arguments, add_decoding_arguments
 
     parser = sub.add_parser(
         "tree", help="find argument trees (claims, premises, counterarguments, rebuttals)",
@@ -17,18 +17,12 @@ def register(sub) -> None:
         "usage error. With --output, --resume continues a killed run.",
     )
     add_batch_arguments(parser, "tree")
-    parser.add_argument("--single-root", action="store_true",
-                        help="force one tree per document (short texts with one thesis)")
+    add_decoding_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
     """Run the sub-command."""
-    from argmine.cli._io import run_batch_command
+    from argmine.cli._io import decoding_from_args, run_batch_command
 
-    decoding = None
-    if args.single_root:
-        from argmine.trees import DecodingConfig
-
-        decoding = DecodingConfig(single_root=True)
-    return run_batch_command(args, "tree", decoding)
+    return run_batch_command(args, "tree", decoding_from_args(args))
