@@ -26,14 +26,14 @@ Projectivity. Written argument rarely crosses its own links: a unit answers the 
 made or a point that point hangs under (the "right frontier" of discourse theory). Gold
 trees agree (documents with a crossing link: AAE2 1.0%, CDCP 1.0%, web-discourse 2.2%,
 microtexts 5.4%; AbstRCT 30%), and restricting the search to projective forests (Eisner's
-algorithm) raised attachment on every corpus measured, AbstRCT included (see
-benchmarks/README.md). ``projective=False`` searches all forests (Chu-Liu/Edmonds), as do
+algorithm) raised the shipped model's labelled attachment on the test data of every corpus,
+AbstRCT included (README, section Decoding). ``projective=False`` searches all forests (Chu-Liu/Edmonds), as do
 documents above ``projective_limit`` kept units, since Eisner's algorithm is cubic.
 
 Coordinate lists. The items of an ordinal list that gives each item its own paragraph
-("First, … ¶ Second, … ¶ Third, …") are decoded as coordinate: each hangs inside its own
-paragraph or under a parent the items share outside the list (``coordinate`` in
-:func:`decode`; the evidence from the essays is given there).
+("First, … ¶ Second, … ¶ Third, …") are decoded as coordinate: each is a root, hangs
+inside its own paragraph, or hangs under the parent the items share outside the list
+(``coordinate`` in :func:`decode`; the evidence from the essays is given there).
 """
 
 from __future__ import annotations
@@ -518,7 +518,9 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
     link = _matrix(link_probs, "link_probs", (n, n), True)
     attack = _matrix(attack_probs, "attack_probs", (n, n), True)
     groups = _check_groups(coordinate, paragraphs, n)
-    best = _decode(q, link, attack, cfg, None, None)
+    best = _decode(q, link, attack, cfg, None)
+    if best is None:  # cannot happen: without restrictions every unit may be a root
+        raise RuntimeError("no forest over the kept units")
     if not groups:
         return best
     # Each list's shared parent: try its likeliest candidates, keep the best objective, go on
@@ -530,19 +532,19 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
         region = (para >= para[items].min()) & (para <= para[items].max())
         outside = np.flatnonzero(~region)
         evidence = _log(link[np.ix_(items, outside)]).sum(axis=0)
+        home = candidates.copy()
+        home[items] = own
         options = []
         for parent in outside[np.argsort(-evidence, kind="stable")[:_COORDINATE_CANDIDATES]]:
-            allowed = candidates.copy()
-            allowed[items] = own
+            allowed = home.copy()
             allowed[items, parent] = True
-            found = _decode(q, link, attack, cfg, allowed, None)
+            found = _decode(q, link, attack, cfg, allowed)
             if found is not None:
                 options.append((found.objective, found, allowed))
-        if not options:  # nothing outside the list: the items stay in their paragraphs
-            allowed = candidates.copy()
-            allowed[items] = own
-            options.append((0.0, _decode(q, link, attack, cfg, allowed, None), allowed))
-        _, best, candidates = max(options, key=lambda o: o[0])
+        if not options:  # nothing outside the list: the items stay home (or are roots)
+            options.append((0.0, _decode(q, link, attack, cfg, home), home))
+        _, found, candidates = max(options, key=lambda o: o[0])
+        best = found if found is not None else best
     return best
 
 
@@ -564,8 +566,8 @@ def _check_groups(coordinate, paragraphs, n: int) -> list[np.ndarray]:
 
 
 def _decode(q: np.ndarray, link: np.ndarray, attack: np.ndarray, cfg: DecodingConfig,
-            candidates: np.ndarray | None, may_root: np.ndarray | None) -> Decoding | None:
-    """Decode with optional restrictions (allowed parents, allowed roots); None if infeasible."""
+            candidates: np.ndarray | None) -> Decoding | None:
+    """Decode, each unit's parent among its ``candidates`` if given; None if infeasible."""
     n = len(q)
     log_link, label_term = _log(link), cfg.label_weight * _log(q)
     log_kind = np.stack((_log(1.0 - attack), _log(attack)), axis=-1) * cfg.kind_weight
@@ -586,8 +588,6 @@ def _decode(q: np.ndarray, link: np.ndarray, attack: np.ndarray, cfg: DecodingCo
     np.fill_diagonal(marginal, _NEG)
     if candidates is not None:
         marginal = np.where(candidates, marginal, _NEG)
-    if may_root is not None:
-        root_score = np.where(may_root, root_score, _NEG)
     none_score = label_term[:, _NONE] + cfg.link_weight * log_z
     best_in_tree = np.maximum(root_score, marginal.max(axis=1, initial=_NEG))
     excluded = (none_score > best_in_tree) | (q[:, _NONE] >= (cfg.none_threshold or np.inf))
