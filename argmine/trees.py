@@ -27,8 +27,9 @@ made or a point that point hangs under (the "right frontier" of discourse theory
 trees agree (documents with a crossing link: AAE2 1.0%, CDCP 1.0%, web-discourse 2.2%,
 microtexts 5.4%; AbstRCT 30%), and restricting the search to projective forests (Eisner's
 algorithm) raised the shipped model's labelled attachment on the test data of every corpus,
-AbstRCT included (README, section Decoding). ``projective=False`` searches all forests (Chu-Liu/Edmonds), as do
-documents above ``projective_limit`` kept units, since Eisner's algorithm is cubic.
+AbstRCT included (README, section Decoding). ``projective=False`` searches all forests
+(Chu-Liu/Edmonds), as do documents above ``projective_limit`` kept units, since Eisner's
+algorithm is cubic.
 
 Coordinate lists. The items of an ordinal list that gives each item its own paragraph
 ("First, … ¶ Second, … ¶ Third, …") are decoded as coordinate: each is a root, hangs
@@ -403,13 +404,26 @@ def _arborescence(unit_edges: np.ndarray, root_edges: np.ndarray,
         finite = np.isfinite(graph)
         spread = np.where(finite, graph, _NEG).max(1) - np.where(finite, graph, np.inf).min(1)
         graph[1:, 0] -= np.where(finite.any(1), spread, 0.0).sum() + 1.0
-    # Kept units stay in text order, so positions in the graph are positions in the text.
-    parents = _eisner(graph) if cfg.projective and m <= cfg.projective_limit else None
-    if parents is None:  # Eisner finds none when restrictions leave no projective forest
-        parents = _cle(graph, 0)
+    parents = _cle(graph.copy(), 0)  # _cle contracts cycles in its argument
     if parents is None:
         return None
+    # The best forest of all is also the best projective one if none of its links cross, so
+    # Eisner (cubic) runs only when they do. Kept units stay in text order: positions in the
+    # graph are positions in the text, the virtual root before them all.
+    if cfg.projective and m <= cfg.projective_limit and _crosses(parents):
+        parents = _eisner(graph) or parents  # None: restrictions leave no projective forest
     return [p - 1 for p in parents[1:]]
+
+
+def _crosses(parents: list[int]) -> bool:
+    """Do two edges of a tree over positions 0..n-1 cross (the root's parent is -1)?"""
+    child = np.arange(len(parents))
+    parent = np.asarray(parents)
+    keep = parent >= 0
+    lo = np.minimum(child, parent)[keep]
+    hi = np.maximum(child, parent)[keep]
+    return bool(((lo[:, None] < lo[None, :]) & (lo[None, :] < hi[:, None])
+                 & (hi[:, None] < hi[None, :])).any())
 
 
 def _assign_roles(parents: list[int], root_edges: np.ndarray, edge_link: np.ndarray,
