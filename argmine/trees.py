@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -532,9 +533,8 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
     link = _matrix(link_probs, "link_probs", (n, n), True)
     attack = _matrix(attack_probs, "attack_probs", (n, n), True)
     groups = _check_groups(coordinate, paragraphs, n)
-    best = _decode(q, link, attack, cfg, None)
-    if best is None:  # cannot happen: without restrictions every unit may be a root
-        raise RuntimeError("no forest over the kept units")
+    evidence = _evidence(q, link, attack, cfg)
+    best = _decode(evidence, cfg, None)
     if not groups:
         return best
     # Each list's shared parent: try its likeliest candidates, keep the best objective, go on
@@ -545,20 +545,17 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
         own = para[items][:, None] == para[None, :]
         region = (para >= para[items].min()) & (para <= para[items].max())
         outside = np.flatnonzero(~region)
-        evidence = _log(link[np.ix_(items, outside)]).sum(axis=0)
+        shared = evidence.log_link[np.ix_(items, outside)].sum(axis=0)
         home = candidates.copy()
         home[items] = own
         options = []
-        for parent in outside[np.argsort(-evidence, kind="stable")[:_COORDINATE_CANDIDATES]]:
+        for parent in outside[np.argsort(-shared, kind="stable")[:_COORDINATE_CANDIDATES]]:
             allowed = home.copy()
             allowed[items, parent] = True
-            found = _decode(q, link, attack, cfg, allowed)
-            if found is not None:
-                options.append((found.objective, found, allowed))
-        if not options:  # nothing outside the list: the items stay home (or are roots)
-            options.append((0.0, _decode(q, link, attack, cfg, home), home))
-        _, found, candidates = max(options, key=lambda o: o[0])
-        best = found if found is not None else best
+            options.append(allowed)
+        # with nothing outside the list, the items stay home (or are roots)
+        decoded = [(_decode(evidence, cfg, c), c) for c in options or [home]]
+        best, candidates = max(decoded, key=lambda d: d[0].objective)
     return best
 
 
@@ -579,10 +576,23 @@ def _check_groups(coordinate, paragraphs, n: int) -> list[np.ndarray]:
     return groups
 
 
-def _decode(q: np.ndarray, link: np.ndarray, attack: np.ndarray, cfg: DecodingConfig,
-            candidates: np.ndarray | None) -> Decoding | None:
-    """Decode, each unit's parent among its ``candidates`` if given; None if infeasible."""
-    n = len(q)
+class _Evidence(NamedTuple):
+    """The decoder's score terms for one document; restrictions do not change them."""
+
+    q: np.ndarray
+    link: np.ndarray
+    attack: np.ndarray
+    log_link: np.ndarray
+    label_term: np.ndarray
+    log_kind: np.ndarray
+    root_score: np.ndarray
+    marginal: np.ndarray
+    none_score: np.ndarray
+
+
+def _evidence(q: np.ndarray, link: np.ndarray, attack: np.ndarray,
+              cfg: DecodingConfig) -> _Evidence:
+    """Log-probability terms of the objective, and kind-marginalised edge scores."""
     log_link, label_term = _log(link), cfg.label_weight * _log(q)
     log_kind = np.stack((_log(1.0 - attack), _log(attack)), axis=-1) * cfg.kind_weight
     log_z = _log(1.0 - link.max(axis=1, initial=0.0))
@@ -600,9 +610,17 @@ def _decode(q: np.ndarray, link: np.ndarray, attack: np.ndarray, cfg: DecodingCo
         pi_o[None, :] + att + label_term[:, _REBUTTAL, None],
     ])
     np.fill_diagonal(marginal, _NEG)
+    none_score = label_term[:, _NONE] + cfg.link_weight * log_z
+    return _Evidence(q, link, attack, log_link, label_term, log_kind, root_score, marginal,
+                     none_score)
+
+
+def _decode(ev: _Evidence, cfg: DecodingConfig, candidates: np.ndarray | None) -> Decoding:
+    """Decode, each unit's parent among its ``candidates`` if given."""
+    q, link, attack, log_link, label_term, log_kind, root_score, marginal, none_score = ev
+    n = len(q)
     if candidates is not None:
         marginal = np.where(candidates, marginal, _NEG)
-    none_score = label_term[:, _NONE] + cfg.link_weight * log_z
     best_in_tree = np.maximum(root_score, marginal.max(axis=1, initial=_NEG))
     excluded = (none_score > best_in_tree) | (q[:, _NONE] >= (cfg.none_threshold or np.inf))
     kept = np.flatnonzero(~excluded)
@@ -617,8 +635,8 @@ def _decode(q: np.ndarray, link: np.ndarray, attack: np.ndarray, cfg: DecodingCo
         terms = (root_score[kept], cfg.link_weight * log_link[sub_idx], log_kind[sub_idx],
                  label_term[kept])
         parents_k = _arborescence(np.where(allowed, marginal[sub_idx], _NEG), terms[0], cfg)
-        if parents_k is None:
-            return None
+        if parents_k is None:  # cannot happen: every kept unit may be a root
+            raise RuntimeError("no forest over the kept units")
         state = (parents_k, *_assign_roles(parents_k, *terms))
         state = _refine(state, terms, allowed, cfg, cfg.refine_iterations)
         if cfg.refine_iterations:
