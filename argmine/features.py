@@ -232,9 +232,9 @@ def coordinate_lists(units: Sequence[Unit]) -> list[tuple[int, ...]]:
         >>> coordinate_lists([Unit(i, t, 0, len(t)) for i, t in enumerate(texts)])
         []
     """
-    first_of: dict[int, int] = {}
-    for unit in units:
-        first_of.setdefault(unit.paragraph, unit.index)
+    first_of: dict[int, int] = {}  # paragraph → position of its first unit
+    for position, unit in enumerate(units):
+        first_of.setdefault(unit.paragraph, position)
     lists: dict[int, list[int]] = {}
     for i, start in enumerate(list_starts(units)):
         if start is not None:
@@ -243,7 +243,7 @@ def coordinate_lists(units: Sequence[Unit]) -> list[tuple[int, ...]]:
     for items in lists.values():
         paragraphs = [units[i].paragraph for i in items]
         if (len(items) > 1 and len(set(paragraphs)) == len(items)
-                and all(first_of[p] == units[i].index for p, i in zip(paragraphs, items))):
+                and all(first_of[p] == i for p, i in zip(paragraphs, items))):
             out.append(tuple(items))
     return out
 
