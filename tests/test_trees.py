@@ -134,12 +134,19 @@ def _doc(n: int) -> Document:
 # --------------------------------------------------------------------------- Chu-Liu/Edmonds
 
 
-@pytest.mark.parametrize("seed", range(150))
-def test_trees_cle_matches_brute_force(seed):
+def _random_graph(seed: int) -> tuple[np.random.Generator, np.ndarray]:
+    """1-6 nodes, normal edge scores, 30% of the edges missing."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 7))
     scores = rng.normal(size=(n, n))
     scores[rng.random((n, n)) < 0.3] = -np.inf
+    return rng, scores
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_trees_cle_matches_brute_force(seed):
+    rng, scores = _random_graph(seed)
+    n = len(scores)
     root = int(rng.integers(n))
     best = _brute_force(scores, root)
     if best is None:
@@ -198,10 +205,8 @@ def test_trees_cle_is_fast_on_2000_nodes():
 
 @pytest.mark.parametrize("seed", range(150))
 def test_trees_eisner_matches_brute_force_over_projective_trees(seed):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 7))
-    scores = rng.normal(size=(n, n))
-    scores[rng.random((n, n)) < 0.3] = -np.inf
+    _, scores = _random_graph(seed)
+    n = len(scores)
     best = _brute_force(scores, projective=True)
     if best is None:
         with pytest.raises(InputError) as err:
