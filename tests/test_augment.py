@@ -21,6 +21,7 @@ from argmine.training.augment import (
     enumeration,
     forest,
     hypophora,
+    late_objection,
 )
 from argmine.training.config import TrainingConfig
 from argmine.training.trainer import sample_epoch
@@ -72,6 +73,31 @@ def test_hypophora_asks_the_objection_and_answers_it(debate):
     assert out.parent_of(3) == Relation(3, 0, A)
     assert_consistent(out)
     assert debate.units[3].text == "Admittedly, taxes hurt the poor."  # original untouched
+
+
+def test_late_objection_moves_the_objection_and_its_answers_behind_the_reasons():
+    doc = make_doc(
+        ["We should tax sugar.", "Admittedly, taxes hurt the poor.",
+         "But the poor gain most from better health.", "Sugar causes obesity.",
+         "Children drink soda daily."],
+        [(1, 0, A), (2, 1, A), (3, 0, S), (4, 3, S)],
+    )
+    out = late_objection(doc, random.Random(0))
+    assert [u.text for u in out.units] == [doc.units[i].text for i in (0, 3, 4, 1, 2)]
+    assert out.parent_of(3) == Relation(3, 0, A) and out.parent_of(4) == Relation(4, 3, A)
+    assert out.parent_of(1) == Relation(1, 0, S) and out.parent_of(2) == Relation(2, 1, S)
+    # the objection and its answer share one new, last paragraph
+    assert [u.paragraph for u in out.units] == [0, 0, 0, 1, 1]
+    assert [u.label for u in out.units] == [doc.units[i].label for i in (0, 3, 4, 1, 2)]
+    assert_consistent(out)
+
+
+def test_late_objection_needs_a_claim_with_reasons_besides_the_objection():
+    alone = make_doc(["We should tax sugar.", "Taxes hurt the poor."], [(1, 0, A)])
+    assert late_objection(alone, random.Random(0)) is alone
+    deep = make_doc(["We should tax sugar.", "Sugar causes obesity.", "Not everyone gets fat."],
+                    [(1, 0, S), (2, 1, A)])  # attacks a premise, not the claim
+    assert late_objection(deep, random.Random(0)) is deep
 
 
 def test_hypophora_without_denial_keeps_the_structure(debate):
@@ -206,7 +232,8 @@ def test_forest_joins_short_documents_of_one_corpus_and_loses_no_unit(debate):
     docs = [debate.replace(id=f"m{i}") for i in range(6)]
     docs.insert(3, debate.replace(id="essay", meta={"corpus": "aae2"}))
     out = forest(docs, random.Random(0), rate=1.0, max_parts=2)
-    assert [d.id for d in out] == ["m0+m1", "m2", "essay", "m3+m4", "m5"]
+    # m2 finds its partner past the essay: partners are looked for past other corpora
+    assert [d.id for d in out] == ["m0+m1", "m2+m3", "essay", "m4+m5"]
     assert sum(len(d.units) for d in out) == sum(len(d.units) for d in docs)
     assert forest(docs, random.Random(0), rate=0.0) == docs
     long = debate.replace(id="long", units=debate.units)  # 5 units: over a 4-unit limit

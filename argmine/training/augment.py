@@ -10,15 +10,18 @@ seen:
 * **enumerated reasons** ("First, … Second, … Third, …") that all support one claim,
   often announced by it ("… because they serve several purposes.");
 * **several arguments in one text**. A microtext holds one tree, so a model trained on them
-  learns that every objection attacks, and every reason supports, the text's first claim.
+  learns that every objection attacks, and every reason supports, the text's first claim;
+* **an objection taken up late**, in its own paragraph after the reasons, where a
+  microtext raises it next to the claim.
 
 Each rewrite turns a gold structure the corpora *do* hold into that surface form and keeps
 the annotation consistent with the scheme: a counterargument that attacks becomes a
 question with the same parent and label; a short denial inserted after it attacks it (a
 ``rebuttal``), and the rebuttals that answered the original objection now support the
 denial (``premise``: a proponent unit that supports). Sibling premises of one parent get
-enumeration openers in text order, and a list's parent before it may announce it. Short
-documents of one corpus are joined, each in its own paragraphs, into one document holding
+enumeration openers in text order, and a list's parent before it may announce it. An
+objection to a claim moves, with everything that answers it, behind the rest of the text.
+Documents of one corpus are joined, each in its own paragraphs, into one document holding
 their trees side by side. The rewrites are general English templates chosen at random;
 nothing is keyed to any evaluation text. Documents are rewritten on the fly, per
 epoch, with the probabilities in ``TrainingConfig.augment``; dev and test data never are.
@@ -267,6 +270,42 @@ def hypophora(doc: Document, rng: random.Random, *, denial_rate: float = 0.7) ->
     return doc
 
 
+def late_objection(doc: Document, rng: random.Random) -> Document:
+    """Move one objection to a claim, with everything that answers it, to the end of the text.
+
+    An essay or op-ed often states its claim, gives its reasons, and only then takes up an
+    objection ("But isn't this …? Not at all. …") in a paragraph of its own; a microtext puts
+    the objection next to the claim. The chosen counterargument attacks a root claim that
+    keeps at least one other child; it and every unit below it move, in their order, behind
+    the rest of the document as one new paragraph. Links, labels and roles are unchanged.
+    Returns ``doc`` itself when no such objection exists.
+    """
+    draft = _Draft(doc)
+    n = len(draft.units)
+    candidates = [
+        i for i, (t, k) in draft.links.items()
+        if k is RelationKind.ATTACK and t not in draft.links
+        and draft.units[i][1] is Label.COUNTERARGUMENT and len(draft.children(t)) > 1
+    ]
+    if not candidates:
+        return doc
+    moved = {candidates[rng.randrange(len(candidates))]}
+    grew = True
+    while grew:
+        below = {s for s, (t, _) in draft.links.items() if t in moved} - moved
+        moved |= below
+        grew = bool(below)
+    order = [i for i in range(n) if i not in moved] + sorted(moved)
+    new_index = {old: new for new, old in enumerate(order)}
+    last = max(u[2] for u in draft.units) + 1
+    units = [draft.units[i] for i in order]
+    for position in range(n - len(moved), n):
+        units[position][2] = last
+    draft.units = units
+    draft.links = {new_index[s]: (new_index[t], k) for s, (t, k) in draft.links.items()}
+    return draft.build()
+
+
 def _opens_with_marker(text: str) -> bool:
     """Does the text open with a contrast, concession or enumeration marker?"""
     from argmine.features import MARKER_CLASSES, marker_features
@@ -368,32 +407,42 @@ def concatenate(docs: Sequence[Document]) -> Document:
 
 
 def forest(docs: Sequence[Document], rng: random.Random, *, rate: float,
-           max_parts: int = 3, max_units: int = 16) -> list[Document]:
-    """Join runs of short documents from one corpus into multi-argument documents.
+           max_parts: int = 3, max_units: int = 48) -> list[Document]:
+    """Join documents of one corpus into multi-argument documents.
 
     Each document of at most ``max_units`` units starts, with probability ``rate``, a
-    group of two to ``max_parts`` consecutive documents of its corpus, which
-    :func:`concatenate` joins. Units and links are kept; only document boundaries go.
+    group of two to ``max_parts`` documents of its corpus: itself and the next ones of the
+    same corpus in the list that are not yet taken, which :func:`concatenate` joins. Units
+    and links are kept; only document boundaries go. Partners are looked for past other
+    corpora's documents, so a mixed epoch joins essays too, not only its most frequent
+    corpus: a model that only sees an argument at the start of a document learns to send
+    far attacks to the document's first claim (in the AAE2 test essays, prefixing another
+    essay halves the shipped model's probability for an attack on the major claim).
     """
     out: list[Document] = []
-    i = 0
-    while i < len(docs):
-        doc = docs[i]
+    taken = [False] * len(docs)
+    for i, doc in enumerate(docs):
+        if taken[i]:
+            continue
+        taken[i] = True
         group = [doc]
-        if len(doc.units) <= max_units and rng.random() < rate:
+        if 0 < len(doc.units) <= max_units and rng.random() < rate:
             want = rng.randint(2, max_parts)
             corpus = doc.meta.get("corpus")
-            j = i + 1
-            while (len(group) < want and j < len(docs) and docs[j].meta.get("corpus") == corpus
-                   and 0 < len(docs[j].units) <= max_units):
-                group.append(docs[j])
-                j += 1
+            for j in range(i + 1, len(docs)):
+                if len(group) == want:
+                    break
+                other = docs[j]
+                if (not taken[j] and other.meta.get("corpus") == corpus
+                        and 0 < len(other.units) <= max_units):
+                    taken[j] = True
+                    group.append(other)
         out.append(concatenate(group) if len(group) > 1 else doc)
-        i += len(group)
     return out
 
 
 AUGMENTATIONS: Mapping[str, Callable[[Document, random.Random], Document]] = {
+    "late_objection": late_objection,
     "hypophora": hypophora,
     "enumeration": enumeration,
     "announcement": announcement,

@@ -45,11 +45,11 @@ class TrainingConfig:
         corpus_weights: Sampling weight per corpus name (``meta["corpus"]``); corpora not
             named get weight 1. Weights are per unit: a corpus with weight 2 contributes
             twice as many units per epoch as its size alone would.
-        augment: Probability per training-time rewrite (``hypophora``, ``enumeration``,
-            ``announcement``, ``forest``; see :mod:`argmine.training.augment`) that a
-            sampled training document is rewritten in that form for the epoch (for
-            ``forest``: that it opens a group of short documents joined into one). Empty: no
-            rewriting. Dev documents never are.
+        augment: Probability per training-time rewrite (``late_objection``,
+            ``hypophora``, ``enumeration``, ``announcement``, ``forest``; see
+            :mod:`argmine.training.augment`) that a sampled training document is rewritten
+            in that form for the epoch (for ``forest``: that it opens a group of documents
+            of its corpus joined into one). Empty: no rewriting. Dev documents never are.
     """
 
     encoder: str | None = None
