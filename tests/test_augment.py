@@ -92,6 +92,14 @@ def test_late_objection_moves_the_objection_and_its_answers_behind_the_reasons()
     assert_consistent(out)
 
 
+def test_rewritten_documents_drop_the_sentence_views_unit_map(debate):
+    viewed = debate.replace(meta={**debate.meta, "label_source": [0, 1, 2, 3, 4]})
+    for out in (hypophora(viewed, random.Random(0), denial_rate=1.0),
+                concatenate([viewed, viewed])):
+        assert "label_source" not in out.meta and out.meta["augmented"] is True
+        assert out.meta["corpus"] == "microtexts"
+
+
 def test_late_objection_needs_a_claim_with_reasons_besides_the_objection():
     alone = make_doc(["We should tax sugar.", "Taxes hurt the poor."], [(1, 0, A)])
     assert late_objection(alone, random.Random(0)) is alone

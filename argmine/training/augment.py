@@ -233,7 +233,10 @@ class _Draft:
             offset += len(text)
             previous_paragraph = paragraph
         relations = tuple(Relation(s, t, k) for s, (t, k) in sorted(self.links.items()))
-        meta = {**self.doc.meta, "augmented": True}
+        # label_source maps each unit to a source unit of the original document (the
+        # sentence view); units were inserted, moved or joined, so it no longer holds.
+        meta = {k: v for k, v in self.doc.meta.items() if k != "label_source"}
+        meta["augmented"] = True
         return Document(self.doc.id, "".join(pieces), tuple(units), relations, meta=meta)
 
 
