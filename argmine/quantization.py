@@ -220,7 +220,8 @@ def _convert(model: ArgumentModel, *, heads: bool) -> QuantizedArgumentModel:
     # Weights: one scale per output row, not per matrix (on the AAE2 test sentences 95 % of
     # the fp32 labels kept instead of 93 %, same speed). Inputs: one scale per token row
     # (_scale_rows): 98.7 % kept instead of 95.5 %, and batch-independent, for ~10 % of the
-    # int8 speed (torch backend, 2 threads: 234 instead of 260 sentences/s; fp32 212).
+    # int8 speed (torch backend, 2 threads: 235 instead of 258 sentences/s; fp32 214;
+    # benchmarks/int8_check.py).
     linear = {nn.Linear: per_channel_dynamic_qconfig}
     net = model.network_.eval()
     with warnings.catch_warnings():
