@@ -19,6 +19,7 @@ from argmine.document import Document
 from argmine.errors import InputError, ModelFormatError, NotFittedError
 from argmine.features import unit_features
 from argmine.schema import LABELS, Label
+from argmine.trees import FULL_LINK_UNITS, candidate_blocks
 
 MODEL_TYPE = "argmine-baseline"
 
@@ -94,8 +95,16 @@ class BaselineModel:
         if not hasattr(self, "classifier_"):
             raise NotFittedError("E205", estimator=type(self).__name__)
 
-    def predict_proba(self, documents: Sequence[Document], **_ignored):
-        """Label probabilities (and a nearest-preceding-unit link prior) per document."""
+    def predict_proba(self, documents: Sequence[Document], *, links: bool = True,
+                      link_block: int | None = FULL_LINK_UNITS, **_ignored):
+        """Label probabilities (and a nearest-preceding-unit link prior) per document.
+
+        Args:
+            documents: Documents with units.
+            links: ``False`` for labels only (``link_probs``, ``attack_probs`` ``None``).
+            link_block: Documents longer than this get links block by block, as
+                :meth:`argmine.model.ArgumentModel.predict_proba` does; ``None``: never.
+        """
         from argmine.model import Prediction
 
         self._check_fitted()
@@ -107,11 +116,27 @@ class BaselineModel:
         out, offset = [], 0
         for doc in documents:
             n = len(doc.units)
-            links = np.zeros((n, n + 1))
-            for i in range(n):
-                links[i, i - 1 if i > 0 else n] = 1.0
-            out.append(Prediction(full[offset : offset + n], links, np.full((n, n), 0.5)))
+            labels = full[offset : offset + n]
             offset += n
+            if not links:
+                out.append(Prediction(labels, None, None))
+                continue
+            blocks = candidate_blocks([u.paragraph for u in doc.units], link_block) \
+                if link_block is not None else [(0, n)]
+            if len(blocks) <= 1:
+                prior = np.zeros((n, n + 1))
+                for i in range(n):
+                    prior[i, i - 1 if i > 0 else n] = 1.0
+                out.append(Prediction(labels, prior, np.full((n, n), 0.5)))
+                continue
+            # A long document: column c is the block's unit c, the last column no parent.
+            k = max(e - s for s, e in blocks)
+            prior, candidates = np.zeros((n, k + 1)), np.full((n, k), -1, dtype=np.int64)
+            for s, e in blocks:
+                candidates[s:e, : e - s] = np.arange(s, e)
+                prior[s, k] = 1.0
+                prior[np.arange(s + 1, e), np.arange(e - s - 1)] = 1.0
+            out.append(Prediction(labels, prior, np.full((n, k), 0.5), candidates))
         return out
 
     def predict(self, documents: Sequence[Document]) -> list[list[Label]]:
@@ -164,4 +189,64 @@ class BaselineModel:
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError("E203", path=directory / persistence.CONFIG_NAME,
                                    detail=json.dumps(repr(exc))) from None
+        _check_folder(config, state, directory, model)
         return model
+
+
+def _check_folder(config: dict, state: dict, directory: Path, model: BaselineModel) -> None:
+    """Refuse settings and tensors that do not fit together (they fail only at predict).
+
+    Raises:
+        ModelFormatError: E215 for a labels list other than argmine's, E212 for a bad
+            setting, class list or vocabulary, E211/E213/E214 for tensors of the wrong
+            shape, non-finite values or the wrong dtype.
+    """
+    from argmine.features import n_features
+
+    path = directory / persistence.CONFIG_NAME
+    expected = [label.value for label in LABELS]
+    if config["labels"] != expected:
+        raise ModelFormatError("E215", path=path, found=config["labels"], expected=expected)
+    params = config["params"]
+
+    def integer(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    checks = {
+        "C": lambda v: (integer(v) or isinstance(v, float)) and 0 < v < float("inf"),
+        "max_features": lambda v: v is None or (integer(v) and v >= 1),
+        "neighbours": lambda v: isinstance(v, bool),
+        "markers": lambda v: isinstance(v, bool),
+        "seed": lambda v: v is None or integer(v),
+    }
+    for name, ok in checks.items():
+        if name in params and not ok(params[name]):
+            raise ModelFormatError("E212", path=path, field=f"params.{name}",
+                                   value=params[name],
+                                   expected="a value BaselineModel accepts (see its docstring)")
+    # The classifier's columns are mapped to labels by name at predict time, so any order
+    # of known, distinct labels is fine; an unknown or repeated one is not.
+    classes = config["classes"]
+    if (not isinstance(classes, list) or not all(isinstance(c, str) for c in classes)
+            or len(classes) < 2 or len(set(classes)) != len(classes)
+            or not set(classes) <= set(expected)):
+        raise ModelFormatError("E212", path=path, field="classes", value=classes,
+                               expected=f"two or more distinct labels from {expected}")
+    vocabulary = config["vocabulary"]
+    if (not isinstance(vocabulary, dict)
+            or not all(integer(i) for i in vocabulary.values())
+            or sorted(vocabulary.values()) != list(range(len(vocabulary)))):
+        raise ModelFormatError("E212", path=path, field="vocabulary", value="{...}",
+                               expected="an object mapping each term to a distinct column "
+                               "0, 1, ..., n-1")
+    # The feature matrix: the words, the two neighbours' words, then the unit features.
+    width = (len(vocabulary) * (3 if model.neighbours else 1)
+             + n_features(markers=model.markers))
+    rows = len(classes) if len(classes) > 2 else 1  # a binary problem has one row
+    import torch
+
+    persistence.check_tensors(state, {
+        "idf": ((len(vocabulary),), torch.float64),
+        "coef": ((rows, width), torch.float64),
+        "intercept": ((rows,), torch.float64),
+    }, directory / persistence.WEIGHTS_NAME)

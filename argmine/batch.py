@@ -10,11 +10,23 @@ resumed. Beside ``OUTPUT`` it keeps:
 - ``OUTPUT.checkpoint``: the commit log, one line per chunk with the byte sizes of the output
   and error files once both were fsynced; removed when the run ends;
 - ``OUTPUT.partial`` (Parquet only): the records as JSONL, turned into row groups of
-  ``OUTPUT`` at the end, because a Parquet file is unreadable until its footer is written.
+  ``OUTPUT`` at the end, because a Parquet file is unreadable until its footer is written;
+- ``OUTPUT.lock``: held (``fcntl.flock``) while a job writes ``OUTPUT``, so that a second job
+  on the same output fails at once with :class:`~argmine.errors.OutputError` E401 instead of
+  writing every document again. The OS drops the lock when its process dies, so a killed
+  job never blocks the next one; the file is removed when the run ends.
 
-Resume: the output and error files are cut back to the last commit (or, without a checkpoint,
-to their last complete line), and every document id found in them is skipped, so no document
-is written twice. Documents that failed are skipped too; delete the errors file to retry them.
+Resume: the output and error files are cut back to the last commit, and every document id
+found in them is skipped, so no document is written twice. Without a checkpoint (a finished
+run, or one whose checkpoint was deleted) a torn last line is cut, and the last document is
+cut too and mined again, since nothing tells whether all its records were written: if its new
+records equal the old ones it counts as skipped. Documents that failed are skipped too; delete
+the errors file to retry them. An output that holds a document more than once (written by two
+jobs at once before the lock existed) is rewritten atomically with the first copy of each
+document only; :attr:`BatchSummary.duplicates` counts the copies removed, and a warning (E404)
+names them. A write that fails (a full disk: E402; any other OSError: E403) raises
+:class:`~argmine.errors.OutputError` naming the file; what was committed stays valid, and
+``resume`` continues from it.
 
 Examples:
     >>> from argmine.pipeline import load
@@ -32,15 +44,16 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import closing
-from dataclasses import dataclass
+from contextlib import closing, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from argmine._batch_files import _columns, _IdSet, _Output, _sibling
-from argmine.errors import ArgmineError, InputError
+from argmine._batch_files import _columns, _IdSet, _Output, _OutputLock, _sibling
+from argmine.errors import MESSAGES, ArgmineError, InputError
 from argmine.sources import DEFAULT_MAX_CHARS, INPUT_FORMATS, Content, iter_sources
 
 __all__ = ["DEFAULT_MAX_CHARS", "ENGINES", "FORMATS", "INPUT_FORMATS", "RESUMABLE",
@@ -233,14 +246,13 @@ def _chunks(sources: Iterable, size: int, done: _IdSet, max_chars: int) -> Itera
 
     seen = _IdSet()
     chunk = _Chunk([], [])
-    for doc_id, content in sources:
+    for position, (doc_id, content) in enumerate(sources, start=1):
         doc_id = str(doc_id)
         if doc_id in done:
             chunk.skipped += 1
         elif doc_id in seen:
             chunk.failed.append(_error_record(doc_id, *_failure(InputError(
-                "E012", id=doc_id, detail=f"the document id {doc_id!r} is used by an earlier "
-                "document too; ids must be unique (see --id-field)"))))
+                "E012", id=doc_id, position=position))))
         else:
             seen.add(doc_id)
             try:  # sources other than iter_sources get the same checks
@@ -273,6 +285,9 @@ class BatchSummary:
         seconds: Wall time of this run.
         output: The output file (``None`` for standard output).
         errors: The errors file, if one was kept.
+        duplicates: Extra copies of documents that a resumed output held (e.g. written by two
+            jobs at once) and that were removed from it, keeping the first copy of each.
+        duplicate_ids: The ids of the first 20 of them.
     """
 
     ok: int = 0
@@ -283,6 +298,8 @@ class BatchSummary:
     seconds: float = 0.0
     output: str | None = None
     errors: str | None = None
+    duplicates: int = 0
+    duplicate_ids: list[str] = field(default_factory=list)
 
     @property
     def exit_status(self) -> int:
@@ -369,8 +386,9 @@ def _write_chunk(out: _Output, chunk: _Chunk, results: list[tuple], summary: Bat
                  on_error) -> None:
     """Write a processed chunk in input order, failures to the errors file, then commit."""
     for (doc_id, _), result in zip(chunk.todo, results):
-        if result[0] == "ok":
-            out.write(result[1])
+        if result[0] == "ok" and out.written(doc_id, result[1]):
+            summary.skipped += 1  # the last document of a run without checkpoint, found whole
+        elif result[0] == "ok":
             summary.ok += 1
             summary.units += result[2]
         else:
@@ -455,10 +473,31 @@ def run_batch(
 
     Raises:
         InputError: As :func:`check_options`, before anything is written.
+        OutputError: E401 (before anything is written) when another job is writing
+            ``output``; E402 when the disk is full and E403 when another write fails: what
+            was committed stays, and ``resume=True`` continues from it.
     """
-    check_options(task=task, fmt=fmt, output=output, resume=resume, force=force,
-                  errors_path=errors_path, workers=workers, batch_docs=batch_docs,
-                  threads=threads, engine=engine, ray_address=ray_address)
+    options = dict(task=task, fmt=fmt, output=output, resume=resume, force=force,
+                   errors_path=errors_path, workers=workers, batch_docs=batch_docs,
+                   threads=threads, engine=engine, ray_address=ray_address)
+    check_options(**options)
+    out_path, err_path = _paths(output, fmt, errors_path)
+    # Taken before the model loads, so that a second job on this output fails at once.
+    with nullcontext() if out_path is None else _OutputLock(out_path):
+        if not (resume or force):  # a job that held the lock may have written it since
+            check_options(**options)
+        return _run_batch(miner, sources, task=task, fmt=fmt, resume=resume, force=force,
+                          out_path=out_path, err_path=err_path, max_chars=max_chars,
+                          batch_docs=batch_docs, progress=progress, total=total,
+                          workers=workers, threads=threads, decoding=decoding,
+                          load_options=load_options, on_error=on_error, engine=engine,
+                          ray_address=ray_address)
+
+
+def _run_batch(miner, sources, *, task, fmt, resume, force, out_path, err_path, max_chars,
+               batch_docs, progress, total, workers, threads, decoding, load_options,
+               on_error, engine, ray_address) -> BatchSummary:
+    """:func:`run_batch` once its options are checked and the output is locked."""
     from tqdm import tqdm
 
     from argmine.pipeline import ArgumentMiner
@@ -483,7 +522,6 @@ def run_batch(
             "OMP_NUM_THREADS" not in os.environ):
         # Share the CPUs: torch would give every worker a thread per core.
         threads = max(1, _cpus() // workers)
-    out_path, err_path = _paths(output, fmt, errors_path)
     if force and out_path is not None:
         for path in (out_path, _sibling(out_path, ".partial"), _sibling(out_path, ".checkpoint"),
                      _sibling(out_path, ".tmp"), err_path):
@@ -493,7 +531,13 @@ def run_batch(
     out = _Output(out_path, fmt, task, err_path, resume)
     summary = BatchSummary(previously_failed=out.previously_failed,
                            output=None if out_path is None else str(out_path),
-                           errors=None if err_path is None else str(err_path))
+                           errors=None if err_path is None else str(err_path),
+                           duplicates=out.duplicates, duplicate_ids=list(out.duplicate_ids))
+    if out.duplicates:
+        ids = ", ".join(out.duplicate_ids) + (", ..." if out.duplicates > len(
+            out.duplicate_ids) else "")
+        warnings.warn(f"[E404] {out_path}: " + MESSAGES["E404"].format(
+            count=out.duplicates, ids=ids), UserWarning, stacklevel=3)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=total, unit="doc", disable=not show, file=sys.stderr, dynamic_ncols=True)
     start = time.perf_counter()

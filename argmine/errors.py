@@ -22,9 +22,15 @@ MESSAGES: dict[str, str] = {
     "E008": "Unknown {what} {value!r}. Expected one of: {options}.",
     "E009": "The file could not be read: {detail}.",
     "E010": "This line is not valid JSON or lacks 'text'/'units': {detail}.",
-    "E012": "The document id {id!r} is used by an earlier document too; ids must be unique "
-    "(check --id-field). {detail}",
+    "E012": "Input document {position} has the id {id!r}, which an earlier document of this "
+    "job already has; it was skipped. Ids must be unique: check --id-field / --id-column.",
     "E011": "The data does not describe a valid {what}: {detail}.",
+    "E013": "This is {kind}, not a regular file, so it was skipped without being opened "
+    "(reading it could wait forever). Name regular files only.",
+    "E014": "The input is {encoding} text, not UTF-8. Re-encode it as UTF-8 "
+    "(iconv -f {encoding} -t UTF-8 in > out).",
+    "E015": "This CSV row is malformed: {detail}. Quote every field that holds the "
+    "delimiter, a quote or a line break (doubling the quotes inside it), and close every quote.",
     # Corpora (E1xx)
     "E101": "Malformed XML: {detail}.",
     "E102": "This brat line does not parse: {detail}. Expected "
@@ -38,6 +44,10 @@ MESSAGES: dict[str, str] = {
     "E107": "Malformed annotation: {detail}.",
     "E108": "Unknown corpus kind {kind!r}. Expected one of: {options}.",
     "E109": "The annotation is not a valid argument structure: {detail}.",
+    "E110": "'text_file' {text_file!r} points outside the corpus folder {folder}, so it is "
+    "not read. Keep text files inside that folder, or trust this corpus with "
+    "read_jsonl(..., allow_outside=True).",
+    "E111": "Proposition {index} has the unknown type {value!r}. Expected one of: {options}.",
     # Models (E2xx)
     "E201": "This model folder lacks {filename}. A model folder holds config.json and "
     "model.safetensors, as written by save_pretrained().",
@@ -52,8 +62,40 @@ MESSAGES: dict[str, str] = {
     "E207": "This model is int8-quantized for CPU inference only, so {action} is not "
     "possible. Use the fp32 model it was made from (load it without quantize=True); "
     "argmine.load(path, quantize=True) quantizes a saved model again on load.",
+    "E208": "The encoder {name!r} asks to run Python code shipped with it ({detail}). argmine "
+    "never runs code from a model or encoder folder. Use an encoder whose config files have "
+    "no 'auto_map' and whose model_type is one transformers ships (e.g. 'bert').",
+    "E209": "The encoder {name!r} has model_type {found!r}, which this transformers does not "
+    "know (expected a built-in type such as 'bert'); argmine does not run custom model "
+    "code. Use a standard encoder, or upgrade transformers if the type is new.",
+    "E210": "The encoder {name!r} stores its weights only as pickle files ({files}). argmine "
+    "loads weights only from safetensors, because unpickling can run code. Convert the "
+    "weights to model.safetensors (e.g. save_pretrained() with a recent transformers).",
+    "E211": "The stored tensor {name!r} has shape {found}, but the network that config.json "
+    "describes needs {expected}. The weights were changed or belong to another model; "
+    "re-save the model with save_pretrained().",
+    "E212": "The setting {field!r} in config.json is {value!r}; expected {expected}. Fix it or "
+    "re-save the model with save_pretrained().",
+    "E213": "The stored tensor {name!r} holds {count} NaN or infinite values; a model's "
+    "weights must be finite. The file is corrupt or training diverged: retrain or re-save it.",
+    "E214": "The stored tensor {name!r} has dtype {found}; expected {expected}. Re-save the "
+    "model with save_pretrained().",
+    "E215": "The 'labels' list in config.json is {found!r}; expected exactly {expected!r}, in "
+    "this order (the order of the model's output head). Re-save the model with "
+    "save_pretrained(), which writes it.",
+    "E216": "'format_version' in config.json is {found!r}; it must be a positive integer "
+    "(this argmine writes {supported}). Re-save the model with save_pretrained().",
     # Parameters (E3xx)
     "E301": "The {param!r} parameter of {owner} must be {expected}. Got {value!r} instead.",
+    # Batch (E4xx)
+    "E401": "Another argmine job is writing {output} (it holds {lock}{holder}). Two jobs on "
+    "one output would write documents twice: wait for that job to end, or write elsewhere.",
+    "E402": "The disk is full or over quota while writing {file} ({detail}). Everything "
+    "committed before stays valid: free space and rerun with --resume (resume=True).",
+    "E403": "Writing {file} failed ({detail}). Everything committed before stays valid: fix "
+    "the cause and rerun with --resume (resume=True).",
+    "E404": "The output held {count} documents written more than once, e.g. by two jobs at "
+    "once (ids: {ids}). Resume kept the first copy of each and removed the others.",
 }
 
 
@@ -109,6 +151,14 @@ class CorpusFormatError(ArgmineError, ValueError):
 
 class ModelFormatError(ArgmineError, OSError):
     """A model folder that is missing files, invalid or too new."""
+
+
+class OutputError(ArgmineError, OSError):
+    """A batch output that cannot be written: locked by another job, disk full, I/O error.
+
+    ``errno`` is the operating system's error number when one caused it (e.g.
+    ``errno.ENOSPC``), else ``None``.
+    """
 
 
 class NotFittedError(ArgmineError, ValueError, AttributeError):

@@ -33,6 +33,7 @@ from argmine.network import (
 from argmine.schema import LABELS, Label
 from argmine.training import trainer as T
 from argmine.training.config import TrainingConfig
+from argmine.trees import FULL_LINK_UNITS, candidate_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -68,18 +69,65 @@ class Prediction:
     Attributes:
         label_probs: ``(n, 5)`` label probabilities in the order of ``schema.LABELS``.
         link_probs: ``(n, n + 1)``: column ``j < n`` is P(parent is unit j), column ``n``
-            is P(no parent).
-        attack_probs: ``(n, n)``: P(the link i → j is an attack | it exists).
+            is P(no parent). With ``candidates``, ``(n, k + 1)``: column ``c < k`` is
+            P(parent is unit ``candidates[i, c]``). ``None`` where links were not scored
+            (``predict_proba(..., links=False)``).
+        attack_probs: ``(n, n)``: P(the link i → j is an attack | it exists); with
+            ``candidates``, ``(n, k)`` in their order; ``None`` without links.
+        candidates: ``None`` (every unit a candidate parent of every other), or for a
+            document longer than :data:`argmine.trees.FULL_LINK_UNITS` the ``(n, k)``
+            candidate parents of each unit (the units of its block, ``-1`` padding), so
+            that the scores take n × k floats instead of n × n.
     """
 
     label_probs: np.ndarray
-    link_probs: np.ndarray
-    attack_probs: np.ndarray
+    link_probs: np.ndarray | None
+    attack_probs: np.ndarray | None
+    candidates: np.ndarray | None = None
 
     @property
     def labels(self) -> list[Label]:
         """The most probable label of every unit."""
         return [LABELS[i] for i in self.label_probs.argmax(axis=1)] if len(self.label_probs) else []
+
+
+_INT_TRAINING = {"trainable_layers": 0, "max_length": 8, "batch_units": 1}
+"""Training settings loading relies on, with their least valid value."""
+
+
+def _check_config(config: dict, path: Path) -> None:
+    """Refuse a config.json whose settings could not have been written by save_pretrained.
+
+    Raises:
+        ModelFormatError: E212 for a setting of the wrong type or range, E215 for a labels
+            list that is not argmine's labels in their order.
+    """
+    # The output head's columns are read in the order of schema.LABELS whatever the file
+    # says, so a permuted, short or duplicated list would silently mislabel: refuse it.
+    expected = [label.value for label in LABELS]
+    if config.get("labels") != expected:
+        raise ModelFormatError("E215", path=path, found=config.get("labels"), expected=expected)
+    problem = NetworkConfig.problem(config.get("network"))
+    if problem is not None:
+        field, value, what = problem
+        raise ModelFormatError("E212", path=path, field=field, value=value, expected=what)
+    encoder = config.get("encoder")
+    if encoder is not None and (not isinstance(encoder, str) or not encoder.strip()):
+        raise ModelFormatError("E212", path=path, field="encoder", value=encoder,
+                               expected="a Hugging Face model id or a folder, as a string")
+    fingerprint = config.get("encoder_fingerprint", 0.0)
+    if isinstance(fingerprint, bool) or not isinstance(fingerprint, (int, float)):
+        raise ModelFormatError("E212", path=path, field="encoder_fingerprint",
+                               value=fingerprint, expected="a number")
+    training = config.get("training")
+    if not isinstance(training, dict):
+        raise ModelFormatError("E212", path=path, field="training", value=training,
+                               expected="an object of training settings")
+    for name, low in _INT_TRAINING.items():
+        value = training.get(name, low)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ModelFormatError("E212", path=path, field=f"training.{name}", value=value,
+                                   expected=f"an integer of at least {low}")
 
 
 class ArgumentModel:
@@ -208,11 +256,12 @@ class ArgumentModel:
         return torch.tensor(rows, dtype=torch.float32,
                             device=self.device).reshape(len(doc.units), width)
 
-    def _pairs(self, doc: Document) -> torch.Tensor | None:
+    def _pairs(self, doc: Document, block: slice = slice(None)) -> torch.Tensor | None:
         if not self.network_.config.n_pair_features:
             return None
         # Columns are only ever appended: a model trained with fewer reads the first ones.
-        return pair_features(doc.units)[..., : self.network_.config.n_pair_features].to(self.device)
+        return pair_features(doc.units[block])[..., : self.network_.config.n_pair_features].to(
+            self.device)
 
     def _tokenize(self, texts: Sequence[str]):
         return self.tokenizer_(
@@ -272,26 +321,61 @@ class ArgumentModel:
         return out
 
     def _forward(
-        self, docs: Sequence[Document], cache: dict | None = None
+        self, docs: Sequence[Document], cache: dict | None = None, *, links: bool = True,
+        link_block: int | None = None,
     ) -> list[dict[str, torch.Tensor]]:
         texts = [u.text for d in docs for u in d.units]
         vectors = self._encode(texts, cache) if texts else None
         out, offset = [], 0
         for doc in docs:
             n = len(doc.units)
-            out.append(self.network_.heads(vectors[offset : offset + n], self._features(doc),
-                                           self._pairs(doc)))
+            blocks = candidate_blocks([u.paragraph for u in doc.units], link_block) \
+                if links and link_block is not None else [(0, n)]
+            if not links:
+                out.append(self.network_.heads(vectors[offset : offset + n],
+                                               self._features(doc), links=False))
+            elif len(blocks) > 1:
+                out.append(self._block_heads(doc, vectors[offset : offset + n], blocks))
+            else:
+                out.append(self.network_.heads(vectors[offset : offset + n],
+                                               self._features(doc), self._pairs(doc)))
             offset += n
         return out
 
+    def _block_heads(self, doc: Document, vectors: torch.Tensor,
+                     blocks: list[tuple[int, int]]) -> dict[str, torch.Tensor]:
+        # A long document: the labels and the BiGRU context see the whole document, links
+        # only the units of a unit's own block, so nothing n x n is ever built (see
+        # argmine.trees.candidate_blocks). Column c of a row stands for the block's unit c.
+        net = self.network_
+        state = net.states(vectors, self._features(doc))
+        n, k = len(doc.units), max(e - s for s, e in blocks)
+        # -inf: padding columns get probability 0 after the softmax
+        links = state.new_full((n, k + 1), float("-inf"))
+        kinds = state.new_zeros((n, k))
+        candidates = torch.full((n, k), -1, dtype=torch.long)
+        for s, e in blocks:
+            m = e - s
+            block_links, block_kinds = net.link_heads(state[s:e], self._pairs(doc, slice(s, e)))
+            links[s:e, :m], links[s:e, k] = block_links[:, :m], block_links[:, m]
+            kinds[s:e, :m] = block_kinds
+            candidates[s:e, :m] = torch.arange(s, e)
+        return {"labels": net.label_head(state), "links": links, "kinds": kinds,
+                "candidates": candidates}
+
     def predict_proba(
-        self, documents: Sequence[Document], *, batch_units: int = PREDICT_GROUP_UNITS
+        self, documents: Sequence[Document], *, batch_units: int = PREDICT_GROUP_UNITS,
+        links: bool = True, link_block: int | None = FULL_LINK_UNITS,
     ) -> list[Prediction]:
         """Score the units of each document (their segmentation is taken as given).
 
         Args:
             documents: Documents with units.
             batch_units: Units encoded per forward pass.
+            links: ``False`` to score labels only (``link_probs`` and ``attack_probs``
+                ``None``): what labelling needs, at a cost linear in the units.
+            link_block: Documents with more units than this score links block by block
+                (see :attr:`Prediction.candidates`); ``None``: every pair, however long.
 
         Returns:
             One :class:`Prediction` per document.
@@ -302,16 +386,18 @@ class ArgumentModel:
         order = [i for i, d in enumerate(documents) if d.units]
         for i, doc in enumerate(documents):
             if not doc.units:
-                results[i] = Prediction(np.zeros((0, 5)), np.zeros((0, 1)), np.zeros((0, 0)))
+                results[i] = Prediction(np.zeros((0, 5)), np.zeros((0, 1)) if links else None,
+                                        np.zeros((0, 0)) if links else None)
         with torch.inference_mode():
             for group in T.batches([documents[i] for i in order], batch_units):
-                outs = self._forward(group)
+                outs = self._forward(group, links=links, link_block=link_block)
                 for o in outs:
                     i = order.pop(0)
                     results[i] = Prediction(
                         torch.softmax(o["labels"], -1).float().cpu().numpy(),
-                        torch.softmax(o["links"], -1).float().cpu().numpy(),
-                        torch.sigmoid(o["kinds"]).float().cpu().numpy(),
+                        torch.softmax(o["links"], -1).float().cpu().numpy() if links else None,
+                        torch.sigmoid(o["kinds"]).float().cpu().numpy() if links else None,
+                        o["candidates"].numpy() if "candidates" in o else None,
                     )
         return results  # type: ignore[return-value]
 
@@ -477,7 +563,9 @@ class ArgumentModel:
     def score(self, documents: Sequence[Document]) -> float:
         """Dev score for early stopping: mean of label macro-F1 and parent accuracy."""
         gold, pred, right, total = [], [], 0, 0
-        for doc, p in zip(documents, self.predict_proba(documents)):
+        # Every pair, however long the document: the parent accuracy reads unit indices
+        # off the columns of link_probs.
+        for doc, p in zip(documents, self.predict_proba(documents, link_block=None)):
             labels, parents, _ = T.gold_targets(doc)
             guess = p.label_probs.argmax(1)
             for g, q in zip(labels, guess):
@@ -512,7 +600,10 @@ class ArgumentModel:
 
         Raises:
             ModelFormatError: If files are missing, the config is invalid or too new, or the
-                weights do not fit the network the config describes.
+                weights do not fit the network the config describes: E212 for a bad setting,
+                E215 for a labels list other than argmine's, E211/E213/E214 for tensors of
+                the wrong shape, non-finite values or the wrong dtype, E208-E210 for an
+                encoder that would run code or unpickle.
         """
         directory = Path(directory)
         config = persistence.read_config(directory)
@@ -520,6 +611,7 @@ class ArgumentModel:
             raise ModelFormatError("E203", path=directory / persistence.CONFIG_NAME,
                                    detail=f"model_type is {config.get('model_type')!r}, "
                                    f"expected {MODEL_TYPE!r}")
+        _check_config(config, directory / persistence.CONFIG_NAME)
         try:
             model = cls(TrainingConfig.from_dict(config["training"]), device=device)
             net_config = NetworkConfig(**config["network"])
@@ -544,6 +636,8 @@ class ArgumentModel:
                 "E203", path=directory / persistence.WEIGHTS_NAME,
                 detail=f"weights do not fit the network (missing {sorted(missing)[:3]}, "
                 f"unexpected {sorted(unexpected)[:3]})")
+        persistence.check_tensors(state, model.network_.state_dict(),
+                                  directory / persistence.WEIGHTS_NAME)
         model.network_.load_state_dict(state, strict=False)
         model.network_.to(model.device).eval()
         return model

@@ -8,10 +8,12 @@ every unit, so the cost of a document stays one encoder pass per unit, not one p
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import torch
 from torch import nn
+
+from argmine.schema import LABELS
 
 FULL_KIND_PAIRS = 128
 """Documents up to this many units get a kind score for every ordered pair of units."""
@@ -50,6 +52,58 @@ class NetworkConfig:
     def to_dict(self) -> dict:
         """Return a JSON-ready dict."""
         return asdict(self)
+
+    @classmethod
+    def problem(cls, data: object) -> tuple[str, object, str] | None:
+        """What is wrong with a stored network config, before a network is built from it.
+
+        A width of ``"128"``, ``12.5`` or ``-1`` would otherwise reach ``nn.Linear`` and fail
+        with a bare ``TypeError``/``RuntimeError``, or build a network no weights fit; a huge
+        one would try to allocate it. Missing fields take their defaults (older models lack
+        some).
+
+        Args:
+            data: The ``network`` entry of a model's config.json.
+
+        Returns:
+            ``(field, value, expected)`` for the first bad field, or None if all are valid.
+        """
+        if not isinstance(data, dict):
+            return "network", data, "an object of network settings"
+        known = {f.name for f in fields(cls)}
+        for name, value in data.items():
+            if name not in known:
+                return f"network.{name}", value, f"one of the settings {sorted(known)}"
+            if name == "context":
+                if not isinstance(value, bool):
+                    return f"network.{name}", value, "true or false"
+            elif name == "dropout":
+                if (isinstance(value, bool) or not isinstance(value, (int, float))
+                        or not 0 <= value < 1):
+                    return f"network.{name}", value, "a number in [0, 1)"
+            else:
+                low, high = _INT_RANGES[name]
+                if isinstance(value, bool) or not isinstance(value, int) \
+                        or not low <= value <= high:
+                    what = (f"the integer {low}" if low == high
+                            else f"an integer from {low} to {high}")
+                    return f"network.{name}", value, what
+        return None
+
+
+MAX_WIDTH = 8192
+"""Largest layer width a stored config may ask for (the biaffine matrix is width squared)."""
+
+_INT_RANGES = {
+    "n_features": (0, 1024),
+    "feature_dim": (1, MAX_WIDTH),
+    "context_dim": (1, MAX_WIDTH),
+    "link_dim": (1, MAX_WIDTH),
+    "max_distance": (0, 4096),
+    # The label head's outputs are read in the order of argmine.schema.LABELS.
+    "n_labels": (len(LABELS), len(LABELS)),
+    "n_pair_features": (0, 1024),
+}
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -115,7 +169,8 @@ class ArgumentNetwork(nn.Module):
         return dist + self.config.max_distance
 
     def heads(
-        self, vectors: torch.Tensor, features: torch.Tensor, pairs: torch.Tensor | None = None
+        self, vectors: torch.Tensor, features: torch.Tensor, pairs: torch.Tensor | None = None,
+        *, links: bool = True,
     ) -> dict[str, torch.Tensor]:
         """Score one document.
 
@@ -124,11 +179,26 @@ class ArgumentNetwork(nn.Module):
             features: ``(n, n_features)`` hand-made features.
             pairs: ``(n, n, n_pair_features)`` pair features, or ``None`` for a network
                 without them.
+            links: ``False`` to score the labels only: no ``links`` or ``kinds``, nothing
+                of size n × n.
 
         Returns:
             ``labels`` ``(n, 5)`` logits; ``links`` ``(n, n + 1)`` logits where column ``j < n``
             is "parent is unit j" and column ``n`` is "no parent"; ``kinds`` ``(n, n)``
             logits of "the link i → j is an attack".
+        """
+        state = self.states(vectors, features)
+        labels = self.label_head(state)
+        if not links:
+            return {"labels": labels}
+        link_logits, kinds = self.link_heads(state, pairs)
+        return {"labels": labels, "links": link_logits, "kinds": kinds}
+
+    def states(self, vectors: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """The ``(n, state)`` inputs of the heads: unit vectors, features, BiGRU context.
+
+        Linear in ``n``: the heads of a long document can run block by block on slices of
+        it (:meth:`link_heads`) with the context of the whole document.
         """
         n = vectors.shape[0]
         feats = torch.relu(self.features(features)) if features.shape[1] else torch.zeros(
@@ -138,19 +208,28 @@ class ArgumentNetwork(nn.Module):
         if self.context is not None:
             ctx, _ = self.context(state.unsqueeze(0))
             state = torch.cat([state, ctx.squeeze(0)], dim=-1)
-        state = self.dropout(state)
-        labels = self.label_head(state)
+        return self.dropout(state)
+
+    def link_heads(
+        self, state: torch.Tensor, pairs: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Link and kind logits among the ``m`` units of ``state`` (rows of :meth:`states`).
+
+        Returns:
+            ``(m, m + 1)`` link logits (column ``m``: no parent) and ``(m, m)`` kind logits,
+            as ``links`` and ``kinds`` of :meth:`heads`.
+        """
+        n = state.shape[0]
         child = torch.tanh(self.child(state))
         parent = torch.tanh(self.parent(state))
-        buckets = self._distance_buckets(n, vectors.device)
+        buckets = self._distance_buckets(n, state.device)
         pair = child @ self.biaffine @ parent.T + self.parent_bias(parent).view(1, -1)
         pair = pair + self.distance_bias(buckets).squeeze(-1)
         if self.pair_weight is not None and pairs is not None:
             pair = pair + self.pair_weight(pairs).squeeze(-1)
-        pair = pair.masked_fill(torch.eye(n, dtype=torch.bool, device=vectors.device), -1e4)
+        pair = pair.masked_fill(torch.eye(n, dtype=torch.bool, device=state.device), -1e4)
         links = torch.cat([pair, self.no_parent(state)], dim=1)
-        kinds = self._kinds(child, parent, buckets, pair)
-        return {"labels": labels, "links": links, "kinds": kinds}
+        return links, self._kinds(child, parent, buckets, pair)
 
     def _kinds(self, child, parent, buckets, pair) -> torch.Tensor:
         # The kind head's input is n x n x ~400 floats: fine for an essay, ~10 GiB for a

@@ -90,7 +90,8 @@ def read_config(directory: str | Path) -> dict[str, Any]:
 
     Raises:
         ModelFormatError: E201 if a file is missing, E203 if the config is invalid,
-            E202 if it was written by a newer format.
+            E216 if its format_version is not a positive integer, E202 if it was written by
+            a newer format.
     """
     directory = Path(directory)
     for name in (CONFIG_NAME, WEIGHTS_NAME):
@@ -104,10 +105,13 @@ def read_config(directory: str | Path) -> dict[str, Any]:
         raise ModelFormatError(
             "E203", path=directory / CONFIG_NAME, detail="no 'format_version' field"
         )
-    if not isinstance(config["format_version"], int) or config["format_version"] > FORMAT_VERSION:
-        raise ModelFormatError(
-            "E202", path=directory, found=config["format_version"], supported=FORMAT_VERSION
-        )
+    version = config["format_version"]
+    # A string "1" is not "newer than 1", and bool is an int to Python: say what is wrong.
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelFormatError("E216", path=directory / CONFIG_NAME, found=version,
+                               supported=FORMAT_VERSION)
+    if version > FORMAT_VERSION:
+        raise ModelFormatError("E202", path=directory, found=version, supported=FORMAT_VERSION)
     written = str(config.get("argmine_version", "0.0"))
     if written.split(".")[:2] != _argmine_version().split(".")[:2]:
         warnings.warn(
@@ -133,3 +137,52 @@ def read_weights(directory: str | Path) -> dict[str, torch.Tensor]:
     # fp16 storage is widened for computation; float64 (the baseline's) is kept as it is.
     return {k: (v.float() if v.dtype in (torch.float16, torch.bfloat16) else v)
             for k, v in state.items()}
+
+
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+"""The dtypes a stored floating-point tensor may have (widened or cast on load)."""
+
+
+def check_tensors(
+    state: dict[str, torch.Tensor],
+    expected: dict[str, torch.Tensor | tuple[tuple[int, ...], torch.dtype]],
+    path: str | Path,
+) -> None:
+    """Check stored tensors against what the model built from config.json needs.
+
+    ``load_state_dict`` would copy an int32 tensor into a float parameter without a word
+    and fail with a bare ``RuntimeError`` on a wrong shape; NaN or inf weights load
+    silently and only make every prediction garbage. So each is refused here, by name.
+
+    Args:
+        state: The tensors read from the weights file.
+        expected: For each name to check, the model's tensor (or ``(shape, dtype)``).
+            Names not listed here are only checked for finiteness.
+        path: The weights file, for the messages.
+
+    Raises:
+        ModelFormatError: E211 for a wrong shape, E214 for a wrong dtype, E213 for NaN or
+            infinite values.
+    """
+    for name in sorted(state):
+        tensor = state[name]
+        reference = expected.get(name)
+        if reference is not None:
+            shape, dtype = ((tuple(reference.shape), reference.dtype)
+                            if isinstance(reference, torch.Tensor) else reference)
+            if tuple(tensor.shape) != tuple(shape):
+                raise ModelFormatError("E211", path=path, name=name,
+                                       found=tuple(tensor.shape), expected=tuple(shape))
+            if dtype.is_floating_point:
+                if tensor.dtype not in FLOAT_DTYPES:
+                    raise ModelFormatError(
+                        "E214", path=path, name=name, found=str(tensor.dtype),
+                        expected="a floating-point type "
+                        "(float16, bfloat16, float32 or float64)")
+            elif tensor.dtype != dtype:
+                raise ModelFormatError("E214", path=path, name=name, found=str(tensor.dtype),
+                                       expected=str(dtype))
+        if tensor.dtype in FLOAT_DTYPES:
+            bad = int((~torch.isfinite(tensor)).sum())
+            if bad:
+                raise ModelFormatError("E213", path=path, name=name, count=bad)

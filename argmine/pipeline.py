@@ -128,9 +128,13 @@ class ArgumentMiner:
 
     # -- labels ------------------------------------------------------------------------------
     def label_documents(self, documents: Sequence[Document]) -> list[Document]:
-        """Label the given units of each document (segmentation taken as given)."""
+        """Label the given units of each document (segmentation taken as given).
+
+        Only the label head runs: no link is scored, so time and memory grow linearly with
+        the units of a document.
+        """
         out = []
-        for doc, pred in zip(documents, self.model.predict_proba(documents)):
+        for doc, pred in zip(documents, self.model.predict_proba(documents, links=False)):
             units = []
             for unit, probs in zip(doc.units, pred.label_probs):
                 best = int(probs.argmax())
@@ -167,8 +171,12 @@ class ArgumentMiner:
                 out.append(doc)
                 continue
             lists = coordinate_lists(doc.units) if config.coordinate_lists else ()
-            decoding = decode(pred.label_probs, pred.link_probs[:, :n], pred.attack_probs, config,
-                              coordinate=lists, paragraphs=[u.paragraph for u in doc.units])
+            # The last column is "no parent"; with candidates (a long document) the others
+            # stand for each unit's candidate parents, not for all n units.
+            candidates = getattr(pred, "candidates", None)
+            decoding = decode(pred.label_probs, pred.link_probs[:, :-1], pred.attack_probs,
+                              config, coordinate=lists, paragraphs=[u.paragraph for u in doc.units],
+                              candidates=candidates)
             out.append(build_document(doc, decoding))
         return out
 

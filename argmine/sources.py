@@ -12,6 +12,8 @@ import glob
 import io
 import json
 import os
+import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from fnmatch import fnmatch
@@ -22,6 +24,7 @@ from argmine.errors import ArgmineError, InputError
 
 DEFAULT_MAX_CHARS = 1_000_000
 INPUT_FORMATS = ("auto", "text", "jsonl", "csv")
+_SEPARATORS = "|".join(re.escape(s) for s in {"/", os.sep, os.altsep or "/"})
 Content = str | list[str] | InputError
 
 
@@ -44,7 +47,12 @@ def iter_sources(
     path as given; a file found in a folder is its path relative to that folder; a JSONL line
     or CSV row takes its ``id_field`` or else ``<file>:<line>`` / ``<file>:<row>``; a dataset
     row takes ``id_field`` or else ``<split>:<index>``; text on standard input is ``stdin``.
-    A document that cannot be read is yielded with the :class:`InputError` saying why.
+    A document that cannot be read is yielded with the :class:`InputError` saying why, and
+    the run goes on: a name that cannot be examined (E009: permission, too long, a link
+    loop), a FIFO, socket or device (E013, never opened), UTF-16/UTF-32 text (E014), a
+    malformed CSV row (E015: surplus or missing fields, a quote never closed). Symbolic links
+    to folders inside a folder or under ``**`` are not followed, so a link loop cannot trap
+    the walk.
 
     Args:
         inputs: Files, folders (searched recursively for ``pattern``, hidden names skipped),
@@ -74,24 +82,29 @@ def iter_sources(
     fields = (text_field, units_field, id_field, max_chars)
     for item in inputs:
         name = str(item)
-        path = Path(name)
         if name == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             fmt = "text" if input_format == "auto" else input_format
             yield from _read_stream(stream, "stdin", "<stdin>", fmt, fields)
-        elif path.is_dir():
-            yield from _walk(path, "", input_format, pattern, fields)
-        elif not path.exists() and any(c in name for c in "*?["):
-            matches = sorted(glob.glob(name, recursive=True))
-            if not matches:
-                yield name, InputError("E009", path=name, detail="no file matches the pattern")
-            for match in matches:
-                if Path(match).is_dir():
-                    yield from _walk(Path(match), "", input_format, pattern, fields)
-                else:
-                    yield from _read_file(Path(match), _as_id(match), input_format, fields)
-        else:
-            yield from _read_file(path, _as_id(name), input_format, fields)
+            continue
+        # One os.stat decides what the name is. Path.is_dir() would raise on a name that
+        # cannot be examined (EACCES, ENAMETOOLONG) and end the whole batch; here that name
+        # is one error record like any other bad document.
+        try:
+            info = os.stat(name)
+        except OSError as exc:
+            if any(c in name for c in "*?["):
+                matches = _glob(name)
+                if not matches:
+                    yield name, InputError("E009", path=name,
+                                           detail="no file matches the pattern")
+                for match in matches:
+                    yield from _read_path(Path(match), _as_id(match), input_format, pattern,
+                                          fields)
+            else:
+                yield _as_id(name), InputError("E009", path=name, detail=_why(exc))
+            continue
+        yield from _read_path(Path(name), _as_id(name), input_format, pattern, fields, info)
     if dataset is not None:
         yield from _read_dataset(dataset, split, fields)
 
@@ -100,25 +113,126 @@ def _as_id(name: str) -> str:
     return Path(os.path.normpath(name)).as_posix()
 
 
-def _walk(root: Path, prefix: str, input_format: str, pattern: str, fields) -> Iterator:
-    # os.scandir per folder, sorted, so that ids come in a stable order without listing the
-    # whole tree first.
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError as exc:
-        yield prefix or _as_id(str(root)), InputError("E009", path=root, detail=str(exc))
-        return
-    for entry in entries:
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _kind(mode: int) -> str:
+    """Describe a file that is not a regular file, for E013."""
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISDIR, "a folder"))
+    return next((text for test, text in kinds if test(mode)), "a special file")
+
+
+def _read_path(path: Path, doc_id: str, input_format: str, pattern: str, fields,
+               info: os.stat_result | None = None) -> Iterator:
+    """Read a named file or glob match: a folder is walked, a regular file read."""
+    if info is None:
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            yield doc_id, InputError("E009", path=path, detail=_why(exc))
+            return
+    if stat.S_ISDIR(info.st_mode):
+        yield from _walk(path, input_format, pattern, fields)
+    else:
+        yield from _read_file(path, doc_id, input_format, fields, info)
+
+
+def _glob(pattern: str) -> list[str]:
+    """Return the sorted matches of a glob pattern, ``**`` included.
+
+    ``glob.glob(recursive=True)`` descends into symbolic links to folders, so a link back to
+    a parent makes it repeat matches (``a/l/l/l/...``) and two such links make it run
+    for ever; here ``**`` walks real folders only (hidden ones skipped, as glob does).
+    """
+    parts = re.split(_SEPARATORS, pattern)
+    if "**" not in parts:
+        return sorted(glob.glob(pattern))
+    cut = parts.index("**")
+    head = "/".join(parts[:cut]) or ("/" if cut else "")
+    rest = "/".join(parts[cut + 1:])
+    bases = sorted(glob.glob(head)) if any(c in head for c in "*?[") else [head]
+    found: list[str] = []
+    for base in bases:
+        for folder, _subs, names in _folders(base or os.curdir):
+            here = folder if base else "" if folder == os.curdir else os.path.relpath(folder)
+            if rest:
+                found += _glob(os.path.join(glob.escape(here), rest) if here else rest)
+            else:  # a trailing "**" matches the folders themselves and their files
+                found += [os.path.join(here, "")] if here else []
+                found += [os.path.join(here, n) for n in names if not n.startswith(".")]
+    return sorted(dict.fromkeys(found))
+
+
+def _folders(root: str | Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """Yield ``(folder, subfolders, files)`` like ``os.walk``, hidden names left out.
+
+    Unlike ``os.walk`` on Python 3.11 it keeps a stack instead of recursing, so a tree
+    deeper than the recursion limit is walked too; like it, links to folders are listed
+    among the files' neighbours but not entered.
+    """
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        subs, names = [], []
+        try:
+            with os.scandir(folder) as scan:
+                for entry in scan:
+                    if entry.name.startswith("."):
+                        continue
+                    try:
+                        real_folder = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        real_folder = False
+                    (subs if real_folder else names).append(entry.name)
+        except OSError:
+            continue
+        subs.sort()
+        names.sort()
+        yield folder, subs, names
+        stack.extend(os.path.join(folder, d) for d in reversed(subs))
+
+
+def _walk(root: Path, input_format: str, pattern: str, fields) -> Iterator:
+    # One os.scandir per folder, sorted, so that ids come in a stable order without listing
+    # the whole tree first; a stack rather than recursion, so that a deep tree cannot
+    # exhaust Python's recursion limit. Symbolic links to folders are not followed: a link
+    # back to a parent would make the walk endless.
+    stack: list[tuple[Path, str, Iterator[os.DirEntry] | None]] = [(root, "", None)]
+    while stack:
+        folder, prefix, entries = stack[-1]
+        if entries is None:
+            try:
+                with os.scandir(folder) as scan:
+                    listed = sorted(scan, key=lambda e: e.name)
+            except OSError as exc:
+                stack.pop()
+                yield prefix or _as_id(str(folder)), InputError("E009", path=folder,
+                                                                detail=_why(exc))
+                continue
+            entries = iter(listed)
+            stack[-1] = (folder, prefix, entries)
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
         if entry.name.startswith("."):
             continue
         rel = f"{prefix}{entry.name}"
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path), rel + "/", input_format, pattern, fields)
+        try:
+            is_folder = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_folder = False  # let reading it say why
+        if is_folder:
+            stack.append((Path(entry.path), rel + "/", None))
         elif fnmatch(entry.name, pattern):
             yield from _read_file(Path(entry.path), rel, input_format, fields)
 
 
-def _read_file(path: Path, doc_id: str, input_format: str, fields) -> Iterator:
+def _read_file(path: Path, doc_id: str, input_format: str, fields,
+               info: os.stat_result | None = None) -> Iterator:
     fmt = input_format
     if fmt == "auto":
         suffix = path.suffix.lower()
@@ -126,17 +240,52 @@ def _read_file(path: Path, doc_id: str, input_format: str, fields) -> Iterator:
             suffix, "text")
     max_chars = fields[3]
     try:
+        info = info or os.stat(path)  # follows links; a link loop fails here (ELOOP)
+        if stat.S_ISDIR(info.st_mode):
+            yield doc_id, InputError("E009", path=path, detail="it is a symbolic link to a "
+                                     "folder, which is not followed (it could loop)")
+            return
+        if not stat.S_ISREG(info.st_mode):
+            # Opening a FIFO waits for a writer, reading a device may never end: never open.
+            yield doc_id, InputError("E013", path=path, kind=_kind(info.st_mode))
+            return
         # A UTF-8 character takes at most 4 bytes: a bigger file cannot fit, so it is
         # refused without being read into memory.
-        size = path.stat().st_size
+        size = info.st_size
         if fmt == "text" and size > 4 * max_chars:
             yield doc_id, InputError("E005", path=path, size=f"at least {size // 4}",
                                      limit=max_chars)
             return
-        with open(path, "rb") as stream:
+        with _open_regular(path) as stream:
             yield from _read_stream(stream, doc_id, str(path), fmt, fields)
+    except _NotRegularError as exc:
+        yield doc_id, InputError("E013", path=path, kind=_kind(exc.mode))
     except OSError as exc:
-        yield doc_id, InputError("E009", path=path, detail=exc.strerror or str(exc))
+        yield doc_id, InputError("E009", path=path, detail=_why(exc))
+
+
+class _NotRegularError(Exception):
+    def __init__(self, mode: int) -> None:
+        super().__init__(mode)
+        self.mode = mode
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a file for reading only if it is (still) a regular file.
+
+    O_NONBLOCK makes the open return at once should a FIFO have taken the file's place since
+    it was checked; fstat then refuses it. On a regular file the flag changes nothing.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegularError(mode)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _read_stream(stream: BinaryIO, doc_id: str, source: str, fmt: str, fields) -> Iterator:
@@ -152,11 +301,31 @@ def _read_stream(stream: BinaryIO, doc_id: str, source: str, fmt: str, fields) -
             yield doc_id, check_text(data, source=source, max_chars=max_chars)
         except InputError as exc:
             yield doc_id, exc
-    elif fmt == "jsonl":
-        yield from _read_jsonl(stream, doc_id, source, fields)
     else:
-        delimiter = "\t" if source.lower().endswith(".tsv") else ","
-        yield from _read_csv(stream, doc_id, source, delimiter, fields)
+        from argmine.units import wide_encoding
+
+        # A UTF-16 file would fail line by line (or as a whole, for want of the column),
+        # each time as "not UTF-8"; one record naming the encoding says what to do.
+        encoding = wide_encoding(_head(stream))
+        if encoding:
+            yield doc_id, InputError("E014", path=source, encoding=encoding)
+        elif fmt == "jsonl":
+            yield from _read_jsonl(stream, doc_id, source, fields)
+        else:
+            delimiter = "\t" if source.lower().endswith(".tsv") else ","
+            yield from _read_csv(stream, doc_id, source, delimiter, fields)
+
+
+def _head(stream: BinaryIO, size: int = 4096) -> bytes:
+    """Return the first bytes of a stream without consuming them (empty if it cannot)."""
+    seekable = getattr(stream, "seekable", None)
+    if seekable is not None and seekable():
+        start = stream.tell()
+        head = stream.read(size)
+        stream.seek(start)
+        return head
+    peek = getattr(stream, "peek", None)  # pipes: a buffered reader can look ahead
+    return peek(size)[:size] if peek else b""
 
 
 def _read_jsonl(stream: BinaryIO, file_id: str, source: str, fields) -> Iterator:
@@ -196,8 +365,15 @@ def _read_csv(stream: BinaryIO, file_id: str, source: str, delimiter: str, field
     # fails (E003) when its text is checked.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape",
                             newline="")
-    reader = csv.DictReader(text, delimiter=delimiter)
-    columns = reader.fieldnames or []
+    # strict: a quote left open would otherwise swallow the rest of the file into one field
+    # without a word; strict mode raises at the end of the data instead (and on a stray
+    # character after a closing quote, which is as ambiguous).
+    reader = csv.DictReader(text, delimiter=delimiter, strict=True)
+    try:
+        columns = reader.fieldnames or []
+    except csv.Error as exc:
+        yield file_id, InputError("E015", path=source, line=1, detail=f"the header: {exc}")
+        return
     if text_field not in columns and units_field not in columns:
         yield file_id, InputError("E011", path=source, what="CSV file",
                                   detail=f"no column {text_field!r} or {units_field!r} "
@@ -206,13 +382,33 @@ def _read_csv(stream: BinaryIO, file_id: str, source: str, delimiter: str, field
     row = 0
     while True:
         row += 1
+        first_line = reader.line_num + 1  # where this row starts (line_num: lines read)
         try:
             record = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield f"{file_id}:{row}", InputError("E011", path=source, line=reader.line_num,
-                                                 what="CSV row", detail=str(exc))
+            detail = str(exc)
+            if "end of data" in detail:
+                detail = (f"a quote opened on line {first_line} is never closed, so the "
+                          "rest of the file would be one field")
+            yield f"{file_id}:{row}", InputError("E015", path=source, line=first_line,
+                                                 detail=detail)
+            continue
+        if None in record:  # DictReader files surplus fields under the key None
+            extra = record[None]
+            yield f"{file_id}:{row}", InputError(
+                "E015", path=source, line=first_line,
+                detail=f"it has {len(columns) + len(extra)} fields but the header has "
+                f"{len(columns)}, so {extra!r} would be lost")
+            continue
+        if all(record.get(key) is None for key in (text_field, units_field)):
+            # DictReader fills the fields a short row lacks with None; say so, rather than
+            # "expected a string, got NoneType".
+            yield f"{file_id}:{row}", InputError(
+                "E015", path=source, line=first_line,
+                detail=f"it has {sum(v is not None for v in record.values())} fields but the "
+                f"header has {len(columns)}, so it has no {text_field!r}")
             continue
         yield _record(record, f"{file_id}:{row}", f"{source}:{reader.line_num}", fields,
                       json_units=True)
@@ -291,14 +487,15 @@ def count_documents(inputs: Iterable[str | Path] = (), *, input_format: str = "a
         if name == "-":
             return None
         path = Path(name)
-        if path.is_dir():
-            files = []
-            for folder, subs, names in os.walk(path):
-                subs[:] = [d for d in subs if not d.startswith(".")]  # as iter_sources does
-                files += [Path(folder, f) for f in names
-                          if fnmatch(f, pattern) and not f.startswith(".")]
+        try:
+            is_folder = stat.S_ISDIR(os.stat(name).st_mode)
+        except OSError:  # unreadable, too long, missing or a glob: iter_sources says which
+            is_folder = False
+        if is_folder:
+            files = [Path(folder, f) for folder, _subs, names in _folders(path)
+                     for f in names if fnmatch(f, pattern)]
         else:
-            files = [Path(m) for m in sorted(glob.glob(name, recursive=True))] or [path]
+            files = [Path(m) for m in _glob(name)] or [path]
         for file in files:
             suffix = file.suffix.lower()
             fmt = input_format if input_format != "auto" else (
@@ -307,12 +504,15 @@ def count_documents(inputs: Iterable[str | Path] = (), *, input_format: str = "a
             if fmt == "text":
                 total += 1
                 continue
+            lines = 1  # a file that cannot be counted is one record, its error
             try:
-                with open(file, "rb") as stream:
-                    lines = sum(block.count(b"\n") for block in iter(
-                        lambda s=stream: s.read(1 << 20), b""))
-            except OSError:
-                lines = 1
+                # Only a regular file is opened: a FIFO would block the count for ever.
+                if stat.S_ISREG(os.stat(file).st_mode):
+                    with _open_regular(file) as stream:
+                        lines = sum(block.count(b"\n") for block in iter(
+                            lambda s=stream: s.read(1 << 20), b""))
+            except (OSError, _NotRegularError):
+                pass
             total += max(lines - (fmt == "csv"), 1)
     if dataset is not None:
         if not Path(dataset).is_dir():

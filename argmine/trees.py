@@ -45,12 +45,22 @@ from typing import NamedTuple
 
 import numpy as np
 
-from argmine.document import ArgumentTree, Document, Relation
+from argmine.document import ArgumentTree, Document, Relation, Unit
 from argmine.errors import InputError
 from argmine.schema import LABELS, Label, RelationKind, Role, label_for
 
-__all__ = ["Decoding", "DecodingConfig", "build_document", "chu_liu_edmonds", "decode",
-           "eisner"]
+__all__ = ["FULL_LINK_UNITS", "Decoding", "DecodingConfig", "build_document",
+           "candidate_blocks", "chu_liu_edmonds", "decode", "eisner"]
+
+FULL_LINK_UNITS = 256
+"""Documents up to this many units score and decode every ordered pair of units (n × n).
+
+Longer ones are cut into blocks of at most this many units (:func:`candidate_blocks`), and a
+unit's candidate parents are the units of its block: link scores take n × block floats and
+decoding is block by block, so memory and time grow linearly with the document instead of
+quadratically (n × n float64 is 3.2 GB at 20,000 sentences). No document of the corpora
+comes near: their longest have 74 sentences (web-discourse), 34 (AAE2, CDCP), 32 (AbstRCT)
+and 6 (microtexts), so they decode exactly as without blocks."""
 
 _EPS = 1e-12  # floor for probabilities before taking logs: log(0) would veto an edge outright
 _NEG = -np.inf
@@ -61,6 +71,45 @@ _P, _O = 0, 1  # role codes in the dynamic programme
 
 def _bad(owner: str, param: str, expected: str, value: object) -> InputError:
     return InputError("E301", param=param, owner=owner, expected=expected, value=value)
+
+
+def candidate_blocks(paragraphs: Sequence[int], limit: int = FULL_LINK_UNITS
+                     ) -> list[tuple[int, int]]:
+    """Cut a document into runs of whole paragraphs of at most ``limit`` units.
+
+    Every unit's candidate parents are the units of its block. Blocks follow paragraph
+    breaks because an argument rarely reaches across one it could not also reach across
+    the next; a paragraph longer than ``limit`` is cut into pieces of ``limit`` units.
+
+    Args:
+        paragraphs: The paragraph number of every unit, in text order.
+        limit: The most units in one block; a document of at most ``limit`` units is one
+            block.
+
+    Returns:
+        ``(start, stop)`` unit ranges covering the document in order.
+
+    Examples:
+        >>> candidate_blocks([0, 0, 1, 1, 1, 2], limit=4)
+        [(0, 2), (2, 6)]
+        >>> candidate_blocks([0] * 5, limit=2)
+        [(0, 2), (2, 4), (4, 5)]
+    """
+    n = len(paragraphs)
+    if n <= limit:
+        return [(0, n)] if n else []
+    runs, start = [], 0  # paragraphs as (start, stop), the long ones already cut
+    for i in range(1, n + 1):
+        if i == n or paragraphs[i] != paragraphs[i - 1]:
+            runs += [(s, min(s + limit, i)) for s in range(start, i, limit)]
+            start = i
+    blocks = [runs[0]]
+    for s, e in runs[1:]:
+        if e - blocks[-1][0] <= limit:
+            blocks[-1] = (blocks[-1][0], e)
+        else:
+            blocks.append((s, e))
+    return blocks
 
 
 def chu_liu_edmonds(scores: np.ndarray, root: int = 0) -> list[int]:
@@ -484,7 +533,8 @@ def _refine(state: tuple, terms: tuple, allowed: np.ndarray, cfg: DecodingConfig
 
 def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.ndarray,
            config: DecodingConfig | None = None, *, coordinate: Sequence[Sequence[int]] = (),
-           paragraphs: Sequence[int] | None = None) -> Decoding:
+           paragraphs: Sequence[int] | None = None,
+           candidates: np.ndarray | None = None) -> Decoding:
     """Turn label, link and attack probabilities into a consistent argument forest.
 
     Coordinate units (``coordinate``: the items of a list that opens one paragraph per item,
@@ -506,6 +556,13 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
         coordinate: Groups of coordinate unit indices, each in text order, one paragraph
             per item.
         paragraphs: The paragraph number of every unit; required with ``coordinate``.
+        candidates: ``(n, k)`` unit indices, ``candidates[i, c]`` the unit that column ``c``
+            of ``link_probs`` and ``attack_probs`` stands for as parent of ``i`` (``-1``:
+            none, padding); then those two arrays are ``(n, k)`` too and a unit's parent is
+            one of its candidates. The document is decoded in independent segments, the
+            shortest runs of units that no candidate link leaves, so with local candidates
+            (:func:`candidate_blocks`, as long documents get them) memory and time grow
+            linearly with ``n``. ``None``: every unit is a candidate parent of every other.
 
     Returns:
         The forest: every root a claim, every label given by the scheme's rule, units
@@ -530,17 +587,28 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
     except TypeError:
         raise _bad("decode", "label_probs", "an (n, 5) array", type(label_probs).__name__) from None
     q = _matrix(label_probs, "label_probs", (n, len(LABELS)), False)
+    groups = _check_groups(coordinate, paragraphs, n)
+    if candidates is not None:
+        return _decode_segments(q, link_probs, attack_probs, candidates, cfg, groups,
+                                paragraphs)
     link = _matrix(link_probs, "link_probs", (n, n), True)
     attack = _matrix(attack_probs, "attack_probs", (n, n), True)
-    groups = _check_groups(coordinate, paragraphs, n)
+    return _decode_dense(q, link, attack, cfg, groups, paragraphs)
+
+
+def _decode_dense(q: np.ndarray, link: np.ndarray, attack: np.ndarray, cfg: DecodingConfig,
+                  groups: list[np.ndarray], paragraphs: Sequence[int] | None,
+                  allowed: np.ndarray | None = None) -> Decoding:
+    """Decode ``(n, n)`` evidence, parents restricted to ``allowed`` (``None``: all)."""
+    n = len(q)
     evidence = _evidence(q, link, attack, cfg)
-    best = _decode(evidence, cfg, None)
+    best = _decode(evidence, cfg, allowed)
     if not groups:
         return best
     # Each list's shared parent: try its likeliest candidates, keep the best objective, go on
     # to the next list with it fixed. Exact per list given the others, not jointly.
     para = np.asarray(paragraphs)
-    candidates = np.ones((n, n), dtype=bool)
+    candidates = np.ones((n, n), dtype=bool) if allowed is None else allowed.copy()
     for items in groups:
         own = para[items][:, None] == para[None, :]
         region = (para >= para[items].min()) & (para <= para[items].max())
@@ -560,6 +628,75 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
 
 
 _COORDINATE_CANDIDATES = 5  # shared parents tried per list, by the items' summed link evidence
+
+
+def _segments(candidates: np.ndarray) -> list[tuple[int, int]]:
+    """The shortest runs of units ``[s, e)`` that no candidate link enters or leaves."""
+    n = len(candidates)
+    idx = np.arange(n)
+    valid = candidates >= 0
+    lo = np.minimum(idx, np.where(valid, candidates, n).min(axis=1, initial=n))
+    hi = np.maximum(idx, np.where(valid, candidates, -1).max(axis=1, initial=-1))
+    # A cut before unit b is possible iff no unit's span [lo, hi] holds both b - 1 and b.
+    covered = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(covered, lo + 1, 1)
+    np.add.at(covered, hi + 1, -1)
+    cuts = np.flatnonzero(np.cumsum(covered)[1:n] == 0) + 1
+    bounds = [0, *cuts.tolist(), n]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _decode_segments(q: np.ndarray, link_probs: object, attack_probs: object,
+                     candidates: object, cfg: DecodingConfig, groups: list[np.ndarray],
+                     paragraphs: Sequence[int] | None) -> Decoding:
+    """Decode with per-unit candidate parents, one independent segment at a time.
+
+    No candidate link crosses a segment's ends, so the best forest of the document is the
+    best forest of each segment side by side (each tree lies in one segment; with
+    ``single_root`` the fewest roots are one per segment either way).
+    """
+    n = len(q)
+    try:
+        cand = np.array(candidates, dtype=np.int64)
+    except (TypeError, ValueError):
+        raise _bad("decode", "candidates", "an (n, k) array of unit indices",
+                   type(candidates).__name__) from None
+    if cand.ndim != 2 or cand.shape[0] != n or ((cand < -1) | (cand >= n)).any():
+        raise _bad("decode", "candidates", f"an ({n}, k) array of unit indices (-1: none)",
+                   f"shape {cand.shape}")
+    valid = cand >= 0
+    link = np.where(valid, _matrix(link_probs, "link_probs", cand.shape, False), 0.0)
+    attack = np.where(valid, _matrix(attack_probs, "attack_probs", cand.shape, False), 0.0)
+    paragraph_list = None if paragraphs is None else list(paragraphs)
+    parts = []
+    for s, e in _segments(cand) if n else ():
+        m = e - s
+        rows, cols = np.nonzero(valid[s:e])
+        parents = cand[s:e][rows, cols] - s
+        dense_link, dense_attack = np.zeros((m, m)), np.zeros((m, m))
+        dense_link[rows, parents] = link[s:e][rows, cols]
+        dense_attack[rows, parents] = attack[s:e][rows, cols]
+        np.fill_diagonal(dense_link, 0.0)  # as in the dense path: a unit is not its parent
+        np.fill_diagonal(dense_attack, 0.0)
+        allowed = np.zeros((m, m), dtype=bool)
+        allowed[rows, parents] = True
+        np.fill_diagonal(allowed, True)  # ignored: _decode never links a unit to itself
+        local = []
+        for g in groups:  # the items of a list inside this segment, as one list
+            g = g[(g >= s) & (g < e)] - s
+            if len(g) > 1:
+                local.append(g)
+        para = None if paragraph_list is None else paragraph_list[s:e]
+        parts.append((s, _decode_dense(q[s:e], dense_link, dense_attack, cfg, local, para,
+                                       None if allowed.all() else allowed)))
+    return Decoding(
+        tuple(None if p is None else p + s for s, d in parts for p in d.parents),
+        tuple(k for _, d in parts for k in d.kinds),
+        tuple(x for _, d in parts for x in d.labels),
+        tuple(r for _, d in parts for r in d.roles),
+        tuple(x for _, d in parts for x in d.scores),
+        tuple(x for _, d in parts for x in d.link_scores),
+        float(sum(d.objective for _, d in parts)))
 
 
 def _check_groups(coordinate, paragraphs, n: int) -> list[np.ndarray]:
@@ -730,7 +867,15 @@ def build_document(doc: Document, decoding: Decoding, *,
         if p is not None:
             score = own[i] if link_scores is None else float(link_scores[i, p])
             relations.append(Relation(i, p, RelationKind(kind), score))
-    trees = [ArgumentTree(units[r], tuple(u for u in units if root_of[u.index] == r),
-                          tuple(e for e in relations if root_of[e.source] == r))
-             for r in sorted(set(root_of) - {-1})]
+    # Grouped in one pass: a filter per tree would cost units × trees, quadratic in a long
+    # document.
+    members: dict[int, list[Unit]] = {r: [] for r in sorted(set(root_of) - {-1})}
+    links: dict[int, list[Relation]] = {r: [] for r in members}
+    for u in units:
+        if root_of[u.index] in members:
+            members[root_of[u.index]].append(u)
+    for e in relations:
+        if root_of[e.source] in links:
+            links[root_of[e.source]].append(e)
+    trees = [ArgumentTree(units[r], tuple(members[r]), tuple(links[r])) for r in members]
     return doc.replace(units=tuple(units), relations=tuple(relations), trees=tuple(trees))

@@ -236,6 +236,8 @@ def test_batch_duplicate_ids_are_failures(tmp_path: Path, miner):
     [error] = _jsonl(Path(summary.errors))
     assert (error["id"], error["code"]) == ("a", "E012")
     assert [r["text"] for r in _jsonl(tmp_path / "o.jsonl")] == ["One.", "Two."]
+    # The message says where the repeat is (the third input document), once.
+    assert "3" in error["error"] and error["error"].count("earlier") == 1
 
 
 def test_batch_resume_skips_finished_documents(tmp_path: Path, miner):

@@ -268,7 +268,7 @@ def test_units_check_text_decodes_and_strips_bom() -> None:
     [
         (b"ab\x00cd", "E004"),
         ("ab\x00cd", "E004"),
-        (b"\xff\xfeh\x00i\x00", "E004"),
+        (b"\xff\xfeh\x00i\x00", "E014"),  # UTF-16 (issue 16): named, not "binary"
         (b"caf\xe9", "E003"),
         (b"", "E002"),
         (b" \n\t", "E002"),

@@ -5,7 +5,9 @@ seed op-ed's, or a corpus's), and each stage is timed on its own:
 
 * **encoder**: one transformer pass per sentence: linear in the number of sentences;
 * **heads**: labels are per sentence, but the link head scores every (child, parent)
-  pair and the link-kind head runs a small MLP on every pair: quadratic in time and memory;
+  pair and the link-kind head runs a small MLP on every pair: quadratic in time and memory
+  up to ``argmine.trees.FULL_LINK_UNITS`` (256) sentences, linear past it, where pairs are
+  scored within blocks of at most that many;
 * **model total**: ``predict_proba`` (encoder + heads);
 * **decoder**: ``argmine.trees.decode`` (maximum spanning arborescence plus role
   refinement) on the model's scores;
@@ -84,6 +86,9 @@ def growth_word(slope: float) -> str:
 def pair_bytes(model, n: int) -> int:
     """Estimate the peak bytes of the pair tensors for a document of ``n`` units.
 
+    Up to :data:`argmine.trees.FULL_LINK_UNITS` units every pair is scored; past it only
+    the pairs within a block, so the estimate grows linearly from there.
+
     For argmine's network the link-kind head builds an ``n × n × (3·link_dim + 16)`` input
     (after an ``n × n × link_dim`` product it concatenates) and two ``n × n × 64``
     activations, all float32; the baseline keeps two ``n × n`` float64 arrays.
@@ -92,11 +97,15 @@ def pair_bytes(model, n: int) -> int:
         >>> pair_bytes(object(), 100)
         160000
     """
+    from argmine.trees import FULL_LINK_UNITS
+
+    # Past FULL_LINK_UNITS units, links are scored within blocks of at most that many.
+    width = min(n, FULL_LINK_UNITS)
     config = getattr(getattr(model, "network_", None), "config", None)
     if config is None:
-        return 16 * n * n
+        return 16 * n * width
     per_pair = 4 * config.link_dim + 16 + 2 * 64 + 8
-    return 4 * per_pair * n * n
+    return 4 * per_pair * n * width
 
 
 def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
@@ -105,7 +114,6 @@ def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
 
     from argmine.trees import DecodingConfig, decode
 
-    n = len(doc.units)
     runs = {}
     if hasattr(model, "network_") and hasattr(model, "_encode"):
         # Private hooks of ArgumentModel, used to split its cost into encoder and heads.
@@ -118,9 +126,16 @@ def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
             with torch.inference_mode():
                 model._encode(texts)
 
-        def heads():
+        from argmine.trees import candidate_blocks
+
+        blocks = candidate_blocks([u.paragraph for u in doc.units])
+
+        def heads():  # as predict_proba runs them: block by block past FULL_LINK_UNITS
             with torch.inference_mode():
-                model.network_.heads(vectors, features, model._pairs(doc))
+                if len(blocks) > 1:
+                    model._block_heads(doc, vectors, blocks)
+                else:
+                    model.network_.heads(vectors, features, model._pairs(doc))
 
         runs["encoder"] = measure(encode, **timed)
         runs["heads"] = measure(heads, **timed)
@@ -128,7 +143,8 @@ def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
     p = model.predict_proba([doc])[0]
     config = DecodingConfig()
     runs["decoder"] = measure(
-        lambda: decode(p.label_probs, p.link_probs[:, :n], p.attack_probs, config), **timed)
+        lambda: decode(p.label_probs, p.link_probs[:, :-1], p.attack_probs, config,
+                       candidates=getattr(p, "candidates", None)), **timed)
     return runs
 
 

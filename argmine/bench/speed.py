@@ -200,15 +200,19 @@ def reference_pipeline(encoder: str | None, device: str = "cpu"):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
     from transformers.utils import logging as hf_logging
 
-    from argmine.encoders import resolve_encoder
+    from argmine.encoders import check_encoder_folder, resolve_encoder
 
     location, is_local = resolve_encoder(encoder)
+    if is_local:  # never run code shipped with the encoder, nor unpickle its weights
+        check_encoder_folder(location, encoder)
     level = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "newly initialized weights": expected, not news here
     try:
         model = AutoModelForSequenceClassification.from_pretrained(
-            location, num_labels=5, local_files_only=True)
-        tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
+            location, num_labels=5, local_files_only=True, trust_remote_code=False,
+            use_safetensors=True)
+        tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True,
+                                                  trust_remote_code=False)
     finally:
         hf_logging.set_verbosity(level)
     model.eval()

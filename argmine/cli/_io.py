@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from argmine.errors import ArgmineError
@@ -188,13 +189,30 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
                   file=sys.stderr)
 
     sources = sources_from_args(args, inputs)
-    summary = run_batch(args.model, sources, task=task, output=args.output, fmt=args.format,
-                        resume=args.resume, force=args.force, errors_path=args.errors,
-                        max_chars=args.max_chars, batch_docs=args.batch_docs,
-                        progress=progress, total=total, workers=args.workers,
-                        threads=args.threads, decoding=decoding, on_error=report,
-                        engine=args.engine, ray_address=args.ray_address,
-                        load_options=_load_options(args))
+    try:
+        with warnings.catch_warnings():
+            # The duplicates resume removed are reported below, in the command's own words.
+            warnings.filterwarnings("ignore", message=r"\[E404\]")
+            summary = run_batch(args.model, sources, task=task, output=args.output,
+                                fmt=args.format, resume=args.resume, force=args.force,
+                                errors_path=args.errors, max_chars=args.max_chars,
+                                batch_docs=args.batch_docs, progress=progress, total=total,
+                                workers=args.workers, threads=args.threads,
+                                decoding=decoding, on_error=report, engine=args.engine,
+                                ray_address=args.ray_address, load_options=_load_options(args))
+    except KeyboardInterrupt:
+        if args.output is None:
+            print(f"{name}: interrupted", file=sys.stderr)
+        else:  # every chunk before the interrupt was committed: say so, and how to go on
+            print(f"{name}: interrupted; the documents finished so far are kept in "
+                  f"{args.output}: rerun the same command with --resume to finish the job",
+                  file=sys.stderr)
+        return 130
+    if summary.duplicates:
+        more = ", ..." if summary.duplicates > len(summary.duplicate_ids) else ""
+        print(f"{name}: warning: [E404] {summary.output} held {summary.duplicates} extra "
+              f"copies of documents (ids: {', '.join(summary.duplicate_ids)}{more}); kept the "
+              "first copy of each and removed the others", file=sys.stderr)
     if args.output is not None:
         done = f"{summary.ok} documents, {summary.units} units in {summary.seconds:.1f} s"
         if summary.skipped:

@@ -54,8 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"argmine {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # label/tree say what was kept themselves (cli/_io.py)
+        print(f"argmine {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

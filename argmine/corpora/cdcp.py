@@ -17,6 +17,8 @@ from argmine.schema import Label, RelationKind, Role
 
 _SPLITS = ("train", "test")
 _LINK_KEYS = ("reasons", "evidences")
+# The proposition types of the CDCP annotation guidelines (Park & Cardie 2018).
+PROPOSITION_TYPES = ("policy", "value", "fact", "testimony", "reference")
 
 
 def read_cdcp(path: str | Path, *, split: str | None = None) -> list[Document]:
@@ -53,8 +55,9 @@ def read_cdcp(path: str | Path, *, split: str | None = None) -> list[Document]:
     Raises:
         CorpusFormatError: E106 if no annotation files are found; E009/E003 if a file cannot
             be read; E107 for invalid JSON or a malformed entry; E103 for offsets outside the
-            text; E104 for a link to a proposition that does not exist. ``line`` names the
-            JSON key, e.g. ``"reasons[2]"``.
+            text; E104 for a link to a proposition that does not exist; E111 for a proposition
+            type not in :data:`PROPOSITION_TYPES`. ``line`` names the JSON key, e.g.
+            ``"reasons[2]"``.
         InputError: E301 for an unknown ``split``.
 
     Examples:
@@ -186,6 +189,14 @@ def _read_comment(path: Path, split: str | None) -> Document:
             "E107", path=path, line="prop_labels",
             detail=f"expected {len(spans)} proposition types, one per offset pair",
         )
+    for i, kind in enumerate(types):
+        # An unknown type (a typo, another corpus's scheme) would flow silently into
+        # meta["prop_types"] and any statistics made from it.
+        if kind not in PROPOSITION_TYPES:
+            raise CorpusFormatError(
+                "E111", path=path, line=f"prop_labels[{i}]", index=i, value=kind,
+                options=", ".join(PROPOSITION_TYPES),
+            )
     parent: dict[int, int] = {}
     extra: list[tuple[int, int]] = []
     sources: set[int] = set()

@@ -12,11 +12,15 @@ A unit is an object with ``start``/``end`` offsets into ``text`` (or with its ow
 or a plain string; then the document text is the units joined by spaces). ``label`` is one
 of the five labels (optional: unlabelled units are not scored); ``parent`` (a unit index)
 and ``relation`` (``support``/``attack``) are optional and enable structure scores.
+Instead of ``text``, ``"text_file": "name.txt"`` names a UTF-8 file holding the text; it is
+looked up next to the corpus file and must stay inside that folder (see ``allow_outside``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from argmine.corpora._common import read_text
@@ -26,15 +30,22 @@ from argmine.schema import RelationKind, to_label
 from argmine.units import paragraph_index, paragraph_spans
 
 
-def read_jsonl(path: str | Path, *, split: str | None = None) -> list[Document]:
+def read_jsonl(
+    path: str | Path, *, split: str | None = None, allow_outside: bool = False
+) -> list[Document]:
     r"""Read a ``.jsonl`` corpus (one document per line), a ``.json`` document, or a folder.
 
     Args:
         path: A ``.jsonl``/``.json`` file or a folder of them.
         split: Keep only documents whose ``split`` field equals this.
+        allow_outside: Let a document's ``text_file`` name a file outside the folder of
+            its corpus file (an absolute path, ``../``, a link out). Off by default: a
+            corpus from elsewhere could otherwise make argmine read any file the user can.
 
     Raises:
-        CorpusFormatError: E107 naming the file and line of a malformed document.
+        CorpusFormatError: E107 naming the file and line of a malformed document; E110 for
+            a ``text_file`` outside the corpus folder; E106 if ``path`` holds no corpus
+            files; E009 if it cannot be examined.
 
     Examples:
         >>> import tempfile, pathlib
@@ -45,11 +56,19 @@ def read_jsonl(path: str | Path, *, split: str | None = None) -> list[Document]:
         ['claim']
     """
     path = Path(path)
-    if path.is_dir():
-        files = sorted([*path.glob("*.jsonl"), *path.glob("*.json")])
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise CorpusFormatError("E106", path=path, what=".jsonl/.json") from None
+    except OSError as exc:  # permission, a name too long: say so rather than raise OSError
+        raise CorpusFormatError("E009", path=path, detail=exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(mode):
+        # is_file(): a FIFO named *.jsonl would block the read for ever
+        files = sorted(f for f in [*path.glob("*.jsonl"), *path.glob("*.json")]
+                       if f.is_file())
         if not files:
             raise CorpusFormatError("E106", path=path, what=".jsonl/.json")
-    elif path.is_file():
+    elif stat.S_ISREG(mode):
         files = [path]
     else:
         raise CorpusFormatError("E106", path=path, what=".jsonl/.json")
@@ -67,13 +86,13 @@ def read_jsonl(path: str | Path, *, split: str | None = None) -> list[Document]:
             except json.JSONDecodeError as exc:
                 raise CorpusFormatError("E107", path=file, line=lineno,
                                         detail=f"not JSON ({exc.msg})") from None
-            doc = _document(obj, file, lineno)
+            doc = _document(obj, file, lineno, allow_outside=allow_outside)
             if split is None or doc.meta.get("split") == split:
                 docs.append(doc)
     return docs
 
 
-def _document(obj, file: Path, lineno: int) -> Document:
+def _document(obj, file: Path, lineno: int, *, allow_outside: bool = False) -> Document:
     def bad(detail: str) -> CorpusFormatError:
         return CorpusFormatError("E107", path=file, line=lineno, detail=detail)
 
@@ -82,7 +101,8 @@ def _document(obj, file: Path, lineno: int) -> Document:
     raw_units = obj["units"]
     text = obj.get("text")
     if text is None and obj.get("text_file"):
-        text = read_text(file.parent / obj["text_file"], newline=None)
+        text = read_text(_text_file(obj["text_file"], file, lineno, allow_outside),
+                         newline=None)
     spans = []
     if text is None:
         pieces, pos = [], 0
@@ -126,3 +146,30 @@ def _document(obj, file: Path, lineno: int) -> Document:
     meta.setdefault("corpus", "jsonl")
     return Document(str(obj.get("id", file.stem if lineno == 1 else f"{file.stem}:{lineno}")),
                     text, tuple(units), tuple(relations), paragraphs=paragraphs, meta=meta)
+
+
+def _text_file(name: object, file: Path, lineno: int, allow_outside: bool) -> Path:
+    """Resolve a document's ``text_file`` against its corpus file, refusing what is unsafe.
+
+    Raises:
+        CorpusFormatError: E107 if it is not a string or not a regular file; E110 if it
+            lies outside the corpus file's folder and ``allow_outside`` is off.
+    """
+    if not isinstance(name, str):
+        raise CorpusFormatError("E107", path=file, line=lineno,
+                                detail=f"'text_file' must be a file name, got {name!r}")
+    folder = file.parent.resolve()
+    # resolve() follows links and "..", so a link inside the folder that points out of it
+    # is caught as well as "../x" and "/etc/x".
+    target = (folder / name).resolve()
+    if not allow_outside and not target.is_relative_to(folder):
+        raise CorpusFormatError("E110", path=file, line=lineno, text_file=name,
+                                folder=str(folder))
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return target  # read_text reports it (E009)
+    if not stat.S_ISREG(mode):  # a FIFO or device would block the read
+        raise CorpusFormatError("E107", path=file, line=lineno,
+                                detail=f"'text_file' {name!r} is not a regular file")
+    return target
