@@ -5,11 +5,10 @@ Nothing heavy runs at import: models and corpora load only when asked for.
 
 import logging
 
+from argmine._version import __version__
 from argmine.document import ArgumentTree, Document, Relation, Unit
 from argmine.pipeline import ArgumentMiner, load
 from argmine.schema import Label, RelationKind, Role, explain
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ArgumentMiner",

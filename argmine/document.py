@@ -10,16 +10,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from argmine._version import __version__
 from argmine.errors import InputError
 from argmine.schema import Label, RelationKind, Role
 
 FORMAT_VERSION = 1
-
-
-def _version() -> str:
-    from argmine import __version__
-
-    return __version__
 
 
 def _opt(enum, value):
@@ -325,7 +320,7 @@ class Document:
         """Return a JSON-ready dict carrying ``format_version`` and ``argmine_version``."""
         return {
             "format_version": FORMAT_VERSION,
-            "argmine_version": _version(),
+            "argmine_version": __version__,
             "id": self.id,
             "text": self.text,
             "units": [u.to_dict() for u in self.units],

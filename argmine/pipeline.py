@@ -11,11 +11,18 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from argmine.decoding.build import build_document
+from argmine.decoding.objective import DecodingConfig, decode
 from argmine.document import Document, Unit
-from argmine.errors import InputError
+from argmine.errors import InputError, ModelFormatError
 from argmine.schema import LABELS
+from argmine.scoring.backends import check_backend
+from argmine.scoring.features import coordinate_lists
+from argmine.scoring.registry import load_scorer
+from argmine.text.segmentation import split_text
 
 DEFAULT_MODEL = "default"
 
@@ -26,40 +33,16 @@ def default_model_path() -> Path:
     for candidate in (here / "_models" / "default", here.parent / "models" / "default"):
         if (candidate / "config.json").is_file():
             return candidate
-    from argmine.errors import ModelFormatError
-
     raise ModelFormatError("E204", name=DEFAULT_MODEL)
-
-
-def _load_scorer(path: Path, *, quantize: bool = False):
-    from argmine import persistence
-
-    config = persistence.read_config(path)
-    if config.get("model_type") == "argmine-baseline":
-        if quantize:
-            raise InputError("E301", param="quantize", owner="argmine.load",
-                             expected=f"False for {path}: it is the TF-IDF baseline, which has "
-                             "no neural layers to quantize (only argmine's network model has)",
-                             value=quantize)
-        from argmine.baseline import BaselineModel
-
-        return BaselineModel.from_pretrained(path)
-    if quantize:
-        from argmine.quantization import QuantizedArgumentModel
-
-        return QuantizedArgumentModel.from_pretrained(path)
-    from argmine.model import ArgumentModel
-
-    return ArgumentModel.from_pretrained(path)
 
 
 class ArgumentMiner:
     """Label the units of a text and link them into argument trees.
 
     Args:
-        model: A fitted :class:`~argmine.model.ArgumentModel` or
-            :class:`~argmine.baseline.BaselineModel`.
-        decoding: Settings of the tree decoder (see ``argmine.trees.DecodingConfig``).
+        model: A fitted :class:`~argmine.scoring.model.ArgumentModel` or
+            :class:`~argmine.scoring.baseline.BaselineModel`.
+        decoding: Settings of the tree decoder (see ``argmine.decoding.objective.DecodingConfig``).
     """
 
     def __init__(self, model, decoding=None) -> None:
@@ -76,15 +59,13 @@ class ArgumentMiner:
         Args:
             name_or_path: ``None`` (or ``"default"``) for the shipped model, or a folder.
             quantize: Run the encoder with int8 dynamically quantized Linear layers (CPU
-                only; see :mod:`argmine.quantization`): faster, with slightly different
+                only; see :mod:`argmine.scoring.runtimes.int8`): faster, with slightly different
                 predictions; the miner cannot be trained or saved.
             backend: ``"auto"`` (ONNX Runtime where it runs: CPU, fp32; else torch),
                 ``"torch"`` or ``"onnx"`` (the encoder in ONNX Runtime on the CPU; see
-                :mod:`argmine.onnx_backend`).
+                :mod:`argmine.scoring.runtimes.onnx`).
             **kwargs: Passed to :class:`ArgumentMiner` (e.g. ``decoding=``).
         """
-        from argmine.onnx_backend import check_backend
-
         check_backend(backend, owner="argmine.load")
         if quantize and backend == "onnx":
             raise InputError("E301", param="backend", owner="argmine.load", value=backend,
@@ -94,10 +75,8 @@ class ArgumentMiner:
         else:
             path = Path(name_or_path)
             if not path.is_dir():
-                from argmine.errors import ModelFormatError
-
                 raise ModelFormatError("E204", name=str(name_or_path))
-        scorer = _load_scorer(path, quantize=quantize)
+        scorer = load_scorer(path, quantize=quantize)
         if backend == "auto":
             if hasattr(scorer, "use_backend"):  # the TF-IDF baseline has no encoder
                 scorer.use_backend("auto")
@@ -119,12 +98,10 @@ class ArgumentMiner:
         """Segment raw text (or accept pre-segmented units) into a Document."""
         if isinstance(text_or_units, Document):
             return text_or_units
-        from argmine.units import paragraph_spans, to_units
-
-        text, units = to_units(text_or_units)
+        text, units, paragraphs = split_text(text_or_units)
         if not units:
             raise InputError("E002", path=doc_id)
-        return Document(doc_id, text, tuple(units), paragraphs=paragraph_spans(text))
+        return Document(doc_id, text, tuple(units), paragraphs=paragraphs)
 
     # -- labels ------------------------------------------------------------------------------
     def label_documents(self, documents: Sequence[Document]) -> list[Document]:
@@ -156,20 +133,17 @@ class ArgumentMiner:
     # -- trees ---------------------------------------------------------------------------------
     def mine_documents(self, documents: Sequence[Document]) -> list[Document]:
         """Label, link and decode each document into a forest of argument trees."""
-        from argmine.features import coordinate_lists
-        from argmine.trees import DecodingConfig, build_document, decode
-
         config = self.decoding or DecodingConfig()
         out = []
         for doc, pred in zip(documents, self.model.predict_proba(documents)):
-            n = len(doc.units)
-            units = tuple(
-                _with_scores(u, p, int(p.argmax())) for u, p in zip(doc.units, pred.label_probs)
-            )
-            doc = doc.replace(units=units)
-            if n == 0:
+            if not doc.units:
                 out.append(doc)
                 continue
+            # Only the label scores here: build_document writes each unit's label, role and
+            # score once, from the decoding (the score read back from these scores).
+            units = tuple(replace(u, scores=_scores(p)) for u, p in zip(doc.units,
+                                                                          pred.label_probs))
+            doc = doc.replace(units=units)
             lists = coordinate_lists(doc.units) if config.coordinate_lists else ()
             # The last column is "no parent"; with candidates (a long document) the others
             # stand for each unit's candidate parents, not for all n units.
@@ -205,15 +179,12 @@ class ArgumentMiner:
             yield from self.mine_documents(batch)
 
 
-def _with_scores(unit: Unit, probs, best: int) -> Unit:
-    from dataclasses import replace
+def _scores(probs) -> dict[str, float]:
+    return {label.value: float(p) for label, p in zip(LABELS, probs)}
 
-    return replace(
-        unit,
-        label=LABELS[best],
-        score=float(probs[best]),
-        scores={label.value: float(p) for label, p in zip(LABELS, probs)},
-    )
+
+def _with_scores(unit: Unit, probs, best: int) -> Unit:
+    return replace(unit, label=LABELS[best], score=float(probs[best]), scores=_scores(probs))
 
 
 def load(
@@ -227,8 +198,8 @@ def load(
             written by ``save_pretrained``.
         quantize: Quantize the encoder to int8 on load (dynamic quantization, CPU only):
             faster labelling, slightly different predictions (see
-            :mod:`argmine.quantization`). The folder is not changed; the loaded miner cannot
-            be trained or saved.
+            :mod:`argmine.scoring.runtimes.int8`). The folder is not changed; the loaded miner
+            cannot be trained or saved.
         backend: ``"auto"`` (default): the encoder in ONNX Runtime where it runs (CPU,
             fp32; exported once per model and cached), else in torch; ``"torch"``; or
             ``"onnx"`` (an error where ONNX Runtime cannot run).

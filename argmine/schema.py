@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from enum import Enum
 
+from argmine.errors import InputError
+
 
 class Label(str, Enum):
     """The five unit labels of argmine's scheme."""
@@ -104,8 +106,6 @@ def to_label(value: str | Label) -> Label:
     try:
         return Label(str(value).strip().lower())
     except ValueError:
-        from argmine.errors import InputError
-
         raise InputError("E001", value=value, options=", ".join(x.value for x in Label)) from None
 
 

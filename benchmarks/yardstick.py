@@ -13,7 +13,7 @@ Four parts, each written to ``benchmarks/results/yardstick-<recipe>-<part>.json`
 ``c``  AAE2 official test split: 5-label sentences, MajorClaim/Claim/Premise on the gold
        components (``argmine bench aae2``).
 ``d``  the seed article against ``seeds/track-ii-talks.gold.json``: labels, structure and
-       the five named links of its main argument (``benchmarks/link_diagnostics.py``).
+       the five named links of its main argument (``benchmarks/experiments/link_diagnostics.py``).
 
 Recipes: ``baseline`` (TF-IDF + position features + logistic regression), ``default`` (the
 two stages of ``models/train-default.sh``; parts c and d score the shipped
@@ -269,7 +269,9 @@ def part_c(recipe: Recipe) -> dict:
 
 
 def named_links(gold: dict) -> list[tuple[int, int, str]]:
-    """The main argument's five links, as ``benchmarks/link_diagnostics.py`` names them."""
+    """The main argument's five links, named as ``benchmarks/experiments/link_diagnostics.py``
+    names them.
+    """
     units = gold["units"]
     claim = next(u["index"] for u in units if u["parent"] is None and "Track II" in u["text"])
     links = [(u["index"], claim, u["relation"]) for u in units

@@ -135,8 +135,8 @@ def tiny_network(
     tiny_documents: tuple[Document, ...], tmp_path_factory, torch_single_thread
 ) -> TrainedStage:
     """An ArgumentModel fitted on the tiny documents (2 epochs, top layer only) and saved."""
-    from argmine.model import ArgumentModel
-    from argmine.training.config import TrainingConfig
+    from argmine.scoring.config import TrainingConfig
+    from argmine.scoring.model import ArgumentModel
 
     model = ArgumentModel(TrainingConfig(**TINY_TRAINING))
     fitted = model.fit(list(tiny_documents), progress=False)
@@ -148,7 +148,7 @@ def tiny_network(
 @pytest.fixture(scope="session")
 def tiny_baseline(tiny_documents: tuple[Document, ...], tmp_path_factory) -> TrainedStage:
     """A BaselineModel fitted on the tiny documents and saved."""
-    from argmine.baseline import BaselineModel
+    from argmine.scoring.baseline import BaselineModel
 
     model = BaselineModel(seed=0)
     fitted = model.fit(list(tiny_documents))

@@ -8,9 +8,8 @@ import pytest
 
 from argmine.document import Document, Relation, Unit
 from argmine.errors import InputError
-from argmine.features import PAIR_FEATURES, announces, pair_features
 from argmine.schema import Label, RelationKind, labels_from_links
-from argmine.training.augment import (
+from argmine.scoring.augment import (
     ANNOUNCEMENTS,
     DENIALS,
     announced,
@@ -23,8 +22,9 @@ from argmine.training.augment import (
     hypophora,
     late_objection,
 )
-from argmine.training.config import TrainingConfig
-from argmine.training.trainer import sample_epoch
+from argmine.scoring.config import TrainingConfig
+from argmine.scoring.features import PAIR_FEATURES, announces, pair_features
+from argmine.scoring.fit import sample_epoch
 
 S, A = RelationKind.SUPPORT, RelationKind.ATTACK
 

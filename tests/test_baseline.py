@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from argmine import persistence
-from argmine.baseline import MODEL_TYPE, BaselineModel
 from argmine.document import Document, Unit
 from argmine.errors import InputError, ModelFormatError
 from argmine.schema import LABELS, Label
+from argmine.scoring import persistence
+from argmine.scoring.baseline import MODEL_TYPE, BaselineModel
 
 
 def _doc(doc_id: str, rows: list[tuple[str, Label | None]]) -> Document:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from argmine import batch
 from argmine.batch import check_options, iter_sources, run_batch
+from argmine.batch.writing import columns
 from argmine.cli.app import main
 from argmine.errors import InputError, ModelFormatError
 from argmine.pipeline import load
@@ -348,7 +348,7 @@ def test_batch_parquet_output_resumes_and_extends(tmp_path: Path, miner, task):
     summary = run_batch(miner, items, task=task, output=out, fmt="parquet", resume=True)
     assert (summary.ok, summary.skipped) == (2, 8)
     table = pq.read_table(out)
-    assert table.column_names == batch._columns(task)
+    assert table.column_names == columns(task)
     units = _doc_units(table.select(["doc", "index"]).to_pylist())
     assert list(units) == [i for i, _ in items]
     assert all(v == list(range(len(v))) for v in units.values())
@@ -362,10 +362,10 @@ def test_batch_parquet_killed_while_finishing(tmp_path: Path, miner, monkeypatch
     def killed(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch.os, "replace", killed)
+    monkeypatch.setattr(os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         run_batch(miner, _items(4), output=out, fmt="parquet")
-    monkeypatch.setattr(batch.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     summary = run_batch(miner, _items(6), output=out, fmt="parquet", resume=True)
     assert (summary.ok, summary.skipped) == (2, 4)
     assert list(_doc_units(pq.read_table(out).to_pylist())) == [f"d{i}" for i in range(6)]

@@ -15,9 +15,9 @@ import pytest
 import argmine
 from argmine.cli.app import COMMANDS, main
 from argmine.errors import InputError
-from argmine.features import PAIR_FEATURES
 from argmine.pipeline import load
 from argmine.schema import LABELS
+from argmine.scoring.features import PAIR_FEATURES
 
 TEXT = (
     "Cities should ban cars. Exhaust fumes make the air unhealthy. "

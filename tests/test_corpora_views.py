@@ -3,7 +3,7 @@ from __future__ import annotations
 from argmine.corpora.views import sentence_documents, sentence_view
 from argmine.document import Document, Relation, Unit
 from argmine.schema import Label, RelationKind, Role
-from argmine.units import paragraph_index, paragraph_spans
+from argmine.text.paragraphs import paragraph_index, paragraph_spans
 
 SUPPORT, ATTACK = RelationKind.SUPPORT, RelationKind.ATTACK
 

@@ -156,8 +156,8 @@ class _FakeQueue:
 
 
 def test_engine_ray_exchange_keeps_order_and_bounds_what_is_in_flight():
-    from argmine.batch import _Chunk
-    from argmine.ray_engine import _exchange
+    from argmine.batch.engines.ray import _exchange
+    from argmine.batch.work import Chunk as _Chunk
 
     chunks = [_Chunk([(f"d{i}", "x")], []) if i % 3 else _Chunk([], [{"id": f"e{i}"}])
               for i in range(10)]

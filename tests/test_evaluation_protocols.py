@@ -4,9 +4,9 @@ import pytest
 from argmine.evaluation.labels import average_reports, label_report
 from argmine.evaluation.protocols import evaluate_documents, microtext_cv
 from argmine.evaluation.tuning import tune_decoding
-from argmine.model import Prediction
 from argmine.pipeline import ArgumentMiner
 from argmine.schema import LABELS, Label
+from argmine.scoring.protocol import Prediction
 
 
 class Oracle:

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from argmine.decoding.build import build_document
+from argmine.decoding.objective import decode
 from argmine.document import Document, Relation, Unit
 from argmine.errors import InputError
 from argmine.evaluation import (
@@ -15,7 +17,6 @@ from argmine.evaluation import (
     structure_scores,
 )
 from argmine.schema import Label, RelationKind, Role, labels_from_links
-from argmine.trees import build_document, decode
 
 S, A = RelationKind.SUPPORT, RelationKind.ATTACK
 

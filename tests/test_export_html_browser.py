@@ -18,7 +18,13 @@ from pathlib import Path
 import pytest
 from test_export import mined_document
 
-from argmine.export import to_html
+from argmine.export import (
+    document_anchor,
+    html_document_section,
+    html_page_start,
+    to_html,
+    to_html_many,
+)
 from argmine.export._common import PALETTE
 from argmine.schema import Label
 
@@ -201,3 +207,150 @@ def test_export_html_hover_highlights_the_sentence(chromium, page, tmp_path):
     dom = _Count()
     dom.feed(result.stdout)
     assert sorted(dom.active) == ["4", "4"]  # the sentence span and the tree node
+
+
+# --- many documents on one page -------------------------------------------------------------
+
+
+def _probe(chromium: str, tmp: Path, html: str, script: str = "") -> str:
+    """Load ``html`` with ``script`` run at the end of the body; return the DOM after load."""
+    head, _, tail = html.rpartition("</body>")
+    path = tmp / "probe.html"
+    path.write_text(f"{head}<script>{script}</script></body>{tail}" if script else html,
+                    encoding="utf-8")
+    result = _run(chromium, tmp, "--dump-dom", path.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert _console_errors(result.stderr) == []
+    return result.stdout
+
+
+class _Sections(HTMLParser):
+    """Collect, per document section, the units of its elements marked active, and results
+    a probe script left in ``data-probe-*`` attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str | None] = []  # open <section>s: doc id, or None for columns
+        self.active: list[tuple[str | None, str, str]] = []  # (section, class, unit)
+        self.probes: dict[str, str] = {}
+        self.toc: list[tuple[str, str]] = []
+        self.in_toc = False
+        self.link: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if tag == "section":
+            self.sections.append(a["data-doc-id"] if "document" in classes else None)
+        if "active" in classes:
+            kind = "node" if "node" in classes else "sentence"
+            doc = next((d for d in reversed(self.sections) if d is not None), None)
+            self.active.append((doc, kind, a.get("data-unit", "")))
+        self.probes.update({k: v for k, v in a.items() if k.startswith("data-probe-")})
+        if tag == "nav" and "toc" in classes:
+            self.in_toc = True
+        if tag == "a" and self.in_toc:
+            self.toc.append((a["href"], ""))
+            self.link = []
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.sections.pop()
+        if tag == "a" and self.link is not None:
+            self.toc[-1] = (self.toc[-1][0], "".join(self.link))
+            self.link = None
+        if tag == "nav":
+            self.in_toc = False
+
+    def handle_data(self, data):
+        if self.link is not None:
+            self.link.append(data)
+
+
+def _many_docs():
+    from test_export_many import many_documents
+
+    return many_documents()
+
+
+def test_export_html_many_hover_stays_in_its_document(chromium, tmp_path):
+    docs = _many_docs()
+    # Hover unit #1 of the second document: its node and sentence light up, and nothing in
+    # the first or third document, which have a unit #1 too.
+    script = (
+        "var s = document.querySelectorAll('section.document')[1];"
+        "s.querySelector('.node[data-unit=\"1\"]').dispatchEvent(new MouseEvent('mouseenter'));"
+    )
+    dom = _Sections()
+    dom.feed(_probe(chromium, tmp_path, to_html_many(docs), script))
+    assert sorted(dom.active) == [(docs[1].id, "node", "1"), (docs[1].id, "sentence", "1")]
+    # Hovering a sentence works the same way, and leaving clears the marks.
+    script = (
+        "var s = document.querySelectorAll('section.document')[2];"
+        "var u = s.querySelector('.u[data-unit=\"0\"]');"
+        "u.dispatchEvent(new MouseEvent('mouseenter'));"
+        "document.body.setAttribute('data-probe-lit',"
+        " document.querySelectorAll('.active').length);"
+        "u.dispatchEvent(new MouseEvent('mouseleave'));"
+    )
+    dom = _Sections()
+    dom.feed(_probe(chromium, tmp_path, to_html_many(docs), script))
+    assert dom.probes["data-probe-lit"] == "2" and dom.active == []
+
+
+def test_export_html_many_lists_documents_and_links_their_sections(chromium, tmp_path):
+    docs = _many_docs()
+    # Follow the third link; the section it targets must be the third document's, and
+    # the list must be drawn above the first document.
+    script = (
+        "var links = document.querySelectorAll('nav.toc a');"
+        "links[2].click();"
+        "var target = document.querySelector(':target');"
+        "document.body.setAttribute('data-probe-target',"
+        " target ? target.getAttribute('data-doc-id') : '');"
+        "var nav = document.querySelector('nav.toc').getBoundingClientRect();"
+        "var first = document.querySelector('section.document').getBoundingClientRect();"
+        "document.body.setAttribute('data-probe-above', String(nav.bottom <= first.top));"
+    )
+    dom = _Sections()
+    dom.feed(_probe(chromium, tmp_path, to_html_many(docs), script))
+    assert [text for _, text in dom.toc] == [doc.id for doc in docs]
+    assert dom.probes["data-probe-target"] == docs[2].id
+    assert dom.probes["data-probe-above"] == "true"
+
+
+def test_export_html_streamed_page_without_list_gets_one_from_its_sections(chromium, tmp_path):
+    docs = _many_docs()
+    # What a batch job has written so far: the start and two sections, no end.
+    partial = html_page_start() + "".join(html_document_section(doc) for doc in docs[:2])
+    dom = _Sections()
+    dom.feed(_probe(chromium, tmp_path, partial))
+    assert dom.toc == [(f"#{document_anchor(doc.id)}", doc.id) for doc in docs[:2]]
+
+
+def test_export_html_nodes_show_number_and_expand_long_text(chromium, tmp_path):
+    docs = _many_docs()
+    long_unit = next(u for u in docs[1].units if len(u.text) > 160)
+    full = " ".join(long_unit.text.split())
+    # innerText holds only what is rendered: the hidden full text is not in it until the
+    # "more" button is pressed.
+    script = (
+        "var s = document.querySelectorAll('section.document')[1] || document.body;"
+        "var nodes = Array.from(s.querySelectorAll('.node'));"
+        "document.body.setAttribute('data-probe-numbers', nodes.map(function (n) {"
+        " return n.innerText.trim().split(/\\s/)[0]; }).join(','));"
+        f"var node = s.querySelector('.node[data-unit=\"{long_unit.index}\"]');"
+        "document.body.setAttribute('data-probe-before', node.innerText);"
+        "node.querySelector('button.more').click();"
+        "document.body.setAttribute('data-probe-after', node.innerText);"
+        "document.body.setAttribute('data-probe-lit', s.querySelectorAll('.active').length);"
+    )
+    for html in (to_html_many(docs), to_html(docs[1])):
+        dom = _Sections()
+        dom.feed(_probe(chromium, tmp_path, html, script))
+        walk = [u.index for u, _, _ in docs[1].trees[0].walk()]
+        assert dom.probes["data-probe-numbers"] == ",".join(f"#{i}" for i in walk)
+        assert full not in dom.probes["data-probe-before"]
+        assert "…" in dom.probes["data-probe-before"]
+        assert full in dom.probes["data-probe-after"]
+        assert dom.probes["data-probe-lit"] == "0"  # the button does not jump to the text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from argmine.document import Unit
-from argmine.features import (
+from argmine.scoring.features import (
     MARKER_CLASSES,
     PAIR_FEATURES,
     announces,

@@ -27,7 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from argmine import batch
+from argmine.batch import run as batch_run
 from argmine.batch import run_batch
+from argmine.batch import work as batch_work
 from argmine.cli.app import main
 from argmine.errors import ArgmineError
 from argmine.pipeline import ArgumentMiner
@@ -131,7 +133,7 @@ def _data_path(out: Path, fmt: str) -> Path:
 
 def _block(miner, fmt: str, item: tuple[str, str]) -> bytes:
     """The bytes a run writes for one document into its data file (the spool for Parquet)."""
-    [result] = batch._process(miner, "label", fmt, [item])
+    [result] = batch_work.process(miner, "label", fmt, [item])
     return result[1].encode("utf-8")
 
 
@@ -144,7 +146,7 @@ def _start_job(tmp: Path, out: Path, n: int, delay: float, name: str, others: li
     script = tmp / "job.py"
     script.write_text(JOB, "utf-8")
     # The argmine under test (this checkout, or another one put first on PYTHONPATH).
-    code = Path(batch.__file__).resolve().parents[1]
+    code = Path(batch.__file__).resolve().parents[2]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(code)}
     return subprocess.Popen(
         [sys.executable, str(script), str(out), str(n), str(delay), str(tmp / name),
@@ -194,11 +196,11 @@ def test_the_lock_of_a_killed_job_does_not_block_the_next(tmp_path: Path, miner)
 
 
 def test_a_job_in_the_same_process_is_refused_and_writes_nothing(tmp_path: Path, miner):
-    from argmine._batch_files import _OutputLock
+    from argmine.batch.locks import OutputLock
     from argmine.errors import OutputError
 
     out = tmp_path / "out.csv"
-    with _OutputLock(out):
+    with OutputLock(out):
         with pytest.raises(OutputError) as info:
             run_batch(miner, _items(3), output=out, fmt="csv")
     assert info.value.code == "E401" and isinstance(info.value, OSError)
@@ -209,18 +211,18 @@ def test_a_job_in_the_same_process_is_refused_and_writes_nothing(tmp_path: Path,
 
 def test_a_plain_job_rechecks_the_output_once_it_holds_the_lock(tmp_path: Path, miner,
                                                                monkeypatch):
-    from argmine._batch_files import _OutputLock
+    from argmine.batch.locks import OutputLock
 
     out = tmp_path / "out.jsonl"
 
-    class FinishedJustBefore(_OutputLock):
+    class FinishedJustBefore(OutputLock):
         """The lock of a job whose options were checked before another job wrote ``out``."""
 
         def acquire(self):
             out.write_text('{"doc": "x", "index": 0}\n')
             return super().acquire()
 
-    monkeypatch.setattr(batch, "_OutputLock", FinishedJustBefore)
+    monkeypatch.setattr(batch_run, "OutputLock", FinishedJustBefore)
     with pytest.raises(ValueError) as info:
         run_batch(miner, _items(2), output=out)
     assert _code(info.value) == "E301"  # neither resume nor force: not appended to
@@ -228,24 +230,24 @@ def test_a_plain_job_rechecks_the_output_once_it_holds_the_lock(tmp_path: Path, 
 
 
 def test_the_pid_file_lock_takes_over_a_dead_jobs_file(tmp_path: Path):
-    from argmine._batch_files import _OutputLock
+    from argmine.batch.locks import OutputLock
     from argmine.errors import OutputError
 
     out = tmp_path / "out.jsonl"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
     Path(f"{out}.lock").write_text(dead.stdout)
-    with _OutputLock(out, method="pidfile") as lock:  # the dead job's file is taken over
+    with OutputLock(out, method="pidfile") as lock:  # the dead job's file is taken over
         assert Path(lock.path).read_text().strip() == str(os.getpid())
         with pytest.raises(OutputError) as info:
-            _OutputLock(out, method="pidfile").acquire()
+            OutputLock(out, method="pidfile").acquire()
         assert info.value.code == "E401" and str(os.getpid()) in str(info.value)
     assert not Path(f"{out}.lock").exists()
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         Path(f"{out}.lock").write_text(f"{alive.pid}\n")
         with pytest.raises(OutputError):
-            _OutputLock(out, method="pidfile").acquire()
+            OutputLock(out, method="pidfile").acquire()
     finally:
         alive.kill()
         alive.wait()
@@ -282,7 +284,7 @@ def test_resume_removes_documents_written_twice(tmp_path: Path, miner, fmt: str)
 
 
 def test_cli_reports_the_duplicates_it_removed(tmp_path: Path, miner, monkeypatch, capsys):
-    monkeypatch.setattr(batch, "_load_spec", lambda spec: miner)
+    monkeypatch.setattr(batch_run, "load_spec", lambda spec: miner)
     corpus = tmp_path / "docs.jsonl"
     corpus.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in _items(4)))
     out = tmp_path / "out.jsonl"
@@ -317,7 +319,7 @@ class _FullDisk:
 def _fill_disk(monkeypatch, data_path: Path, room: int, error: int = errno.ENOSPC) -> None:
     import builtins
 
-    from argmine import _batch_files
+    from argmine.batch import files as _batch_files
 
     def opener(path, mode="r", *args, **kwargs):
         f = builtins.open(path, mode, *args, **kwargs)
@@ -349,7 +351,7 @@ def test_a_failed_write_is_coded_and_resume_recovers(tmp_path: Path, miner, monk
 
 
 def test_cli_disk_full_says_what_to_do(tmp_path: Path, miner, monkeypatch, capsys):
-    monkeypatch.setattr(batch, "_load_spec", lambda spec: miner)
+    monkeypatch.setattr(batch_run, "load_spec", lambda spec: miner)
     corpus = tmp_path / "docs.jsonl"
     corpus.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in _items(9)))
     out = tmp_path / "out.jsonl"
@@ -363,7 +365,7 @@ def test_cli_disk_full_says_what_to_do(tmp_path: Path, miner, monkeypatch, capsy
 def test_cli_ctrl_c_names_what_was_kept(tmp_path: Path, miner, monkeypatch, capsys):
     from argmine.cli import _io
 
-    monkeypatch.setattr(batch, "_load_spec", lambda spec: miner)
+    monkeypatch.setattr(batch_run, "load_spec", lambda spec: miner)
     monkeypatch.setattr(_io, "sources_from_args",
                         lambda args, inputs: _interrupt_after(_items(10), 5))
     out = tmp_path / "out.jsonl"

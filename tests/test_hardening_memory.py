@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from argmine.network import ArgumentNetwork
+from argmine.decoding.objective import FULL_LINK_UNITS, DecodingConfig, candidate_blocks, decode
 from argmine.pipeline import ArgumentMiner, load
-from argmine.trees import FULL_LINK_UNITS, DecodingConfig, candidate_blocks, decode
+from argmine.scoring.network import ArgumentNetwork
 
 SENTENCES = [
     "Cities should ban cars from their centres.", "Exhaust fumes make the air unhealthy.",

@@ -15,13 +15,13 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import argmine
-from argmine import persistence
-from argmine.baseline import BaselineModel
-from argmine.encoders import load_encoder
 from argmine.errors import ModelFormatError
-from argmine.model import ArgumentModel
 from argmine.pipeline import load
 from argmine.schema import LABELS
+from argmine.scoring import persistence
+from argmine.scoring.baseline import BaselineModel
+from argmine.scoring.encoders import load_encoder
+from argmine.scoring.model import ArgumentModel
 
 # The subprocess must run the argmine under test, wherever it is imported from.
 PACKAGE_ROOT = Path(argmine.__file__).resolve().parents[1]

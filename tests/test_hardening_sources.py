@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from argmine import units
+from argmine.batch.sources import count_documents, iter_sources
 from argmine.corpora import read_corpus
 from argmine.corpora.cdcp import read_cdcp
 from argmine.corpora.jsonl import read_jsonl
 from argmine.errors import MESSAGES, CorpusFormatError
-from argmine.sources import count_documents, iter_sources
-from argmine.units import check_text
+from argmine.text import validation as units
+from argmine.text.validation import check_text
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 
@@ -144,7 +144,7 @@ def test_glob_double_star_does_not_follow_link_loops(tmp_path: Path):
     (root / "sub" / "b.txt").write_text("Two.")
     os.symlink(".", root / "l1")
     os.symlink("..", root / "sub" / "up")
-    code = ("import json, sys\nfrom argmine.sources import iter_sources, count_documents\n"
+    code = ("import json, sys\nfrom argmine.batch.sources import iter_sources, count_documents\n"
             "ids = [i for i, _ in iter_sources(['d/**/*.txt'])]\n"
             "print(json.dumps([ids, count_documents(['d/**/*.txt'])]))")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,

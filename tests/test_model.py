@@ -16,13 +16,14 @@ import pytest
 from safetensors import safe_open
 
 import argmine
-from argmine import persistence
 from argmine.document import Document, Unit
 from argmine.errors import ArgmineError, InputError, NotFittedError
-from argmine.features import PAIR_FEATURES
-from argmine.model import MODEL_TYPE, ArgumentModel, Prediction
 from argmine.schema import LABELS, Label
-from argmine.training.config import TrainingConfig
+from argmine.scoring import persistence
+from argmine.scoring.config import TrainingConfig
+from argmine.scoring.features import PAIR_FEATURES
+from argmine.scoring.model import MODEL_TYPE, ArgumentModel
+from argmine.scoring.protocol import Prediction
 
 PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt"}
 
@@ -321,7 +322,7 @@ def test_model_trained_with_fewer_pair_features_reads_the_first_columns_and_exte
 ):
     import torch
 
-    from argmine.network import ArgumentNetwork, NetworkConfig
+    from argmine.scoring.network import ArgumentNetwork, NetworkConfig
 
     docs = list(tiny_documents)
     model = ArgumentModel.from_pretrained(tiny_network.directory)
@@ -334,7 +335,7 @@ def test_model_trained_with_fewer_pair_features_reads_the_first_columns_and_exte
         net.pair_weight.weight.copy_(torch.tensor([[0.5, 1.0, -1.0]]))
     model.network_ = net.eval()
     before = model.predict_proba(docs)
-    model._add_pair_features()
+    model.add_pair_features()
     weights = model.network_.pair_weight.weight.detach()
     assert weights.tolist() == [[0.5, 1.0, -1.0] + [0.0] * (len(PAIR_FEATURES) - 3)]
     model.network_.eval()
@@ -344,7 +345,7 @@ def test_model_trained_with_fewer_pair_features_reads_the_first_columns_and_exte
 def test_model_network_pair_weights_raise_the_links_they_mark():
     import torch
 
-    from argmine.network import ArgumentNetwork, NetworkConfig
+    from argmine.scoring.network import ArgumentNetwork, NetworkConfig
 
     class _Encoder(torch.nn.Module):
         class config:  # noqa: N801 - mimics a transformers config
@@ -369,8 +370,8 @@ def test_model_network_pair_weights_raise_the_links_they_mark():
 def test_model_network_scores_kinds_of_top_candidates_in_long_documents():
     import torch
 
-    from argmine import network
-    from argmine.network import ArgumentNetwork, NetworkConfig
+    from argmine.scoring import network
+    from argmine.scoring.network import ArgumentNetwork, NetworkConfig
 
     class _Encoder(torch.nn.Module):
         class config:  # noqa: N801 - mimics a transformers config
@@ -400,7 +401,7 @@ def test_model_network_scores_kinds_of_top_candidates_in_long_documents():
 def test_model_device_follows_to_and_from_pretrained(tiny_model_dir: Path, tiny_documents):
     import torch
 
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     model = ArgumentModel.from_pretrained(tiny_model_dir, device="cpu")
     assert model.device == torch.device("cpu")
@@ -414,7 +415,7 @@ def test_model_device_follows_to_and_from_pretrained(tiny_model_dir: Path, tiny_
 
 @pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a CUDA GPU")
 def test_model_on_cuda_predicts_like_on_cpu(tiny_model_dir: Path, tiny_documents):
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     cpu = ArgumentModel.from_pretrained(tiny_model_dir).predict_proba(tiny_documents[:3])
     gpu_model = ArgumentModel.from_pretrained(tiny_model_dir, device="cuda")
@@ -433,7 +434,7 @@ def test_model_refuses_unknown_or_absent_devices(device):
     import torch
 
     from argmine.errors import InputError
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     if device.startswith("cuda") and torch.cuda.is_available():
         pytest.skip("this machine has a GPU")

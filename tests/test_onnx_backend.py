@@ -21,7 +21,7 @@ def onnx_cache(tmp_path: Path, monkeypatch) -> Path:
 
 def test_onnx_backend_predicts_like_torch(tiny_model_dir, tiny_documents, onnx_cache,
                                           torch_single_thread):
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     model = ArgumentModel.from_pretrained(tiny_model_dir)
     expected = model.predict_proba(tiny_documents)
@@ -39,7 +39,7 @@ def test_onnx_backend_predicts_like_torch(tiny_model_dir, tiny_documents, onnx_c
 def test_onnx_export_is_cached_per_weights(tiny_model_dir, onnx_cache, torch_single_thread):
     import torch
 
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     first = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
     stamp = first.onnx_encoder_.path.stat().st_mtime_ns
@@ -56,7 +56,7 @@ def test_onnx_export_is_cached_per_weights(tiny_model_dir, onnx_cache, torch_sin
 
 def test_onnx_backend_survives_pickle_and_deepcopy(tiny_model_dir, tiny_documents, onnx_cache,
                                                    torch_single_thread):
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     model = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
     expected = model.predict_proba(tiny_documents[:2])
@@ -68,7 +68,7 @@ def test_onnx_backend_survives_pickle_and_deepcopy(tiny_model_dir, tiny_document
 
 def test_fit_drops_the_onnx_backend(tiny_model_dir, tiny_documents, onnx_cache,
                                     torch_single_thread):
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     model = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
     model.config = type(model.config).from_dict({**model.config.to_dict(), "epochs": 1})
@@ -78,7 +78,7 @@ def test_fit_drops_the_onnx_backend(tiny_model_dir, tiny_documents, onnx_cache,
 
 def test_unknown_backend_is_refused(tiny_model_dir):
     from argmine.errors import InputError
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     model = ArgumentModel.from_pretrained(tiny_model_dir)
     with pytest.raises(InputError, match="backend"):
@@ -100,8 +100,8 @@ def test_auto_backend_is_onnx_on_the_cpu_and_torch_where_onnx_cannot_run(
 def test_auto_backend_falls_back_to_torch_when_the_export_fails(
     tiny_model_dir, tiny_documents, onnx_cache, monkeypatch, torch_single_thread
 ):
-    from argmine import onnx_backend
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
+    from argmine.scoring.runtimes import onnx as onnx_backend
 
     def broken(network, path):
         raise RuntimeError("unsupported operator")
@@ -121,7 +121,7 @@ def test_onnx_session_takes_the_thread_count_set_before_first_use(
 ):
     import torch
 
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     model = ArgumentModel.from_pretrained(tiny_model_dir).use_backend("onnx")
     before = torch.get_num_threads()

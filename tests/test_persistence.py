@@ -12,11 +12,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import argmine
-from argmine import persistence
-from argmine.baseline import BaselineModel
 from argmine.errors import ModelFormatError
-from argmine.model import ArgumentModel
 from argmine.pipeline import ArgumentMiner, load
+from argmine.scoring import persistence
+from argmine.scoring.baseline import BaselineModel
+from argmine.scoring.model import ArgumentModel
 
 
 @pytest.fixture
@@ -262,7 +262,7 @@ def test_persistence_miner_save_pretrained_round_trips(tiny_baseline_dir, tmp_pa
 
 
 def test_persistence_model_card_is_written(tiny_network, tmp_path):
-    from argmine.modelcard import write_card
+    from argmine.scoring.modelcard import write_card
 
     card = write_card(tiny_network.model, corpora=["microtexts"])
     tiny_network.model.save_pretrained(tmp_path / "m", card=card)
@@ -274,7 +274,7 @@ def test_persistence_model_card_is_written(tiny_network, tmp_path):
 
 def test_missing_file_error_names_the_folder_and_the_file(tmp_path):
     from argmine.errors import ModelFormatError
-    from argmine.persistence import read_config
+    from argmine.scoring.persistence import read_config
 
     with pytest.raises(ModelFormatError) as info:
         read_config(tmp_path)

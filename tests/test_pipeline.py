@@ -8,9 +8,9 @@ import pytest
 
 from argmine.document import Document, Unit
 from argmine.errors import InputError
-from argmine.model import ArgumentModel
 from argmine.pipeline import ArgumentMiner, load
 from argmine.schema import LABELS, Label, RelationKind, labels_from_links
+from argmine.scoring.model import ArgumentModel
 
 TEXT = (
     "Cities should ban cars from their centres. Exhaust fumes make the air unhealthy. "
@@ -95,7 +95,7 @@ def test_pipeline_load_tiny_model(tiny_model_dir: Path):
 
 
 def test_pipeline_load_passes_decoding(tiny_model_dir: Path):
-    from argmine.trees import DecodingConfig
+    from argmine.decoding.objective import DecodingConfig
 
     config = DecodingConfig(single_root=True)
     miner = load(tiny_model_dir, decoding=config)
@@ -261,7 +261,7 @@ def test_pipeline_pipe_refuses_empty_text(miner: ArgumentMiner):
 
 
 def test_pipeline_works_with_the_baseline(tiny_baseline_dir: Path):
-    from argmine.baseline import BaselineModel
+    from argmine.scoring.baseline import BaselineModel
 
     miner = load(tiny_baseline_dir)
     assert isinstance(miner.model, BaselineModel)
@@ -281,7 +281,7 @@ def test_pipeline_load_is_the_top_level_entry_point(tiny_model_dir):
 
 
 def test_pipeline_decodes_paragraph_lists_as_coordinate(miner: ArgumentMiner):
-    from argmine.features import coordinate_lists
+    from argmine.scoring.features import coordinate_lists
 
     text = ("Cities should ban cars from their centres, for three reasons.\n\n"
             "First, exhaust fumes make the air unhealthy. They cause asthma.\n\n"

@@ -1,4 +1,4 @@
-"""Property tests of input reading (argmine.sources) and of the exporters (argmine.export).
+"""Property tests of input reading (argmine.batch.sources) and of the exporters (argmine.export).
 
 Sources: random folder trees of text, JSONL and CSV files, bad bytes included; every file
 yields exactly one record or error per document, none is lost, ids are unique and the same
@@ -20,12 +20,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from argmine.batch.sources import iter_sources
 from argmine.document import ArgumentTree, Document, Relation, Unit
 from argmine.errors import InputError
 from argmine.export import from_json, to_aif, to_dot, to_html, to_json, to_mermaid, to_text
 from argmine.schema import LABELS, RelationKind, Role
-from argmine.sources import iter_sources
-from argmine.units import wide_encoding
+from argmine.text.validation import wide_encoding
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 from argmine.errors import ArgmineError, InferenceOnlyError, InputError, NotFittedError
-from argmine.model import ArgumentModel
-from argmine.quantization import (
+from argmine.scoring.model import ArgumentModel
+from argmine.scoring.runtimes.int8 import (
     QuantizedArgumentModel,
     RowScaledLinear,
     check_quantizable,
@@ -209,8 +209,8 @@ def test_microtext_cv_scores_the_int8_copy_of_every_split(micro, tiny_model_dir,
 
 
 def test_microtext_cv_quantize_refuses_the_baseline_before_training(micro):
-    from argmine.baseline import BaselineModel
     from argmine.evaluation.protocols import microtext_cv
+    from argmine.scoring.baseline import BaselineModel
 
     fitted = []
 

@@ -5,7 +5,7 @@ import json
 from conftest import REPO_ROOT
 
 from argmine.schema import labels_from_links
-from argmine.units import segment
+from argmine.text.segmentation import segment
 
 GOLD = REPO_ROOT / "seeds" / "track-ii-talks.gold.json"
 

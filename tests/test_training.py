@@ -14,10 +14,10 @@ import torch
 
 from argmine.document import Document, Relation, Unit
 from argmine.errors import InputError
-from argmine.model import ArgumentModel
 from argmine.schema import LABELS, Label, RelationKind
-from argmine.training import trainer as T
-from argmine.training.config import TrainingConfig
+from argmine.scoring import fit as T
+from argmine.scoring.config import TrainingConfig
+from argmine.scoring.model import ArgumentModel
 from argmine.training.data import CorpusSpec, load_documents
 
 

@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from argmine.decoding.algorithms import chu_liu_edmonds, eisner
+from argmine.decoding.build import build_document
+from argmine.decoding.objective import Decoding, DecodingConfig, decode
 from argmine.document import Document, Unit
 from argmine.errors import InputError
 from argmine.schema import LABELS, Label, RelationKind, Role, label_for
-from argmine.trees import Decoding, DecodingConfig, build_document, chu_liu_edmonds, decode, eisner
 
 C, P, CA, R, N = (LABELS.index(x) for x in (
     Label.CLAIM, Label.PREMISE, Label.COUNTERARGUMENT, Label.REBUTTAL, Label.NONE))

@@ -8,14 +8,9 @@ from hypothesis import strategies as st
 
 from argmine.document import Unit
 from argmine.errors import InputError
-from argmine.units import (
-    check_text,
-    paragraph_index,
-    paragraph_spans,
-    segment,
-    to_units,
-    units_from_strings,
-)
+from argmine.text.paragraphs import paragraph_index, paragraph_spans
+from argmine.text.segmentation import segment, to_units, units_from_strings
+from argmine.text.validation import check_text
 
 _SEED_NAME = "track-ii-talks.txt"
 

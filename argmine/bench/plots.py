@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from argmine.evaluation.plots import _pyplot
+from argmine.evaluation.plots import pyplot
 
 
 def plot_throughput(sweep: dict[str, dict[int, dict]], baseline_rate: float | None,
@@ -21,7 +21,7 @@ def plot_throughput(sweep: dict[str, dict[int, dict]], baseline_rate: float | No
         baseline_rate: The baseline's units/s, drawn as a horizontal line (no batch size).
         path: The PNG to write.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for system, points in sweep.items():
         if not points:
@@ -62,7 +62,7 @@ def _reference_slopes(ax, xs: list[float], y0: float) -> None:
 
 def plot_length(series: dict[str, dict[int, float]], path: str | Path) -> Path:
     """Median time against sentences per document, one line per stage, log-log."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     first = None
     for stage, points in series.items():
@@ -89,7 +89,7 @@ def plot_length(series: dict[str, dict[int, float]], path: str | Path) -> Path:
 
 def plot_documents(points: dict[int, float], path: str | Path, doc_size: int) -> Path:
     """Median labelling time against the number of documents, log-log."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     sizes = sorted(points)
     if sizes:

@@ -139,7 +139,7 @@ def provenance(command: str, device: str = "cpu") -> dict:
     Returns:
         ``machine``, ``commit``, ``dirty``, ``date``, ``command`` and ``argmine_version``.
     """
-    from argmine import __version__
+    from argmine._version import __version__
 
     return {"machine": machine_info(device), **git_state(), "date": now_utc(),
             "command": command, "argmine_version": __version__}

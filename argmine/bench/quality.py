@@ -47,8 +47,8 @@ def model_info(model: str | None) -> dict:
     Returns:
         ``{"name", "path", "type", "trained_on"}``; ``trained_on`` lists corpus kinds.
     """
-    from argmine import persistence
     from argmine.pipeline import DEFAULT_MODEL, default_model_path
+    from argmine.scoring import persistence
 
     path = default_model_path() if model in (None, DEFAULT_MODEL) else Path(model)
     name = DEFAULT_MODEL if model in (None, DEFAULT_MODEL) else path.name
@@ -176,6 +176,29 @@ def _split_name(spec, options: BenchOptions) -> str:
 
 
 # ----------------------------------------------------------------------------- suites
+def _estimators(options: BenchOptions, baseline: bool):
+    """The factory ``microtext_cv`` calls per split: a fresh, unfitted estimator."""
+
+    def make(index: int):
+        if baseline:
+            from argmine.scoring.baseline import BaselineModel
+
+            return BaselineModel(seed=options.seed)
+        from argmine.scoring.config import TrainingConfig
+        from argmine.scoring.model import ArgumentModel
+
+        settings = {"epochs": options.epochs, "seed": options.seed,
+                    "corpus_weights": dict(options.weights),
+                    "units_per_epoch": options.units_per_epoch,
+                    "augment": dict(options.augment), "pair_features": options.pair_features}
+        for name in ("trainable_layers", "batch_units"):
+            if getattr(options, name) is not None:
+                settings[name] = getattr(options, name)
+        return ArgumentModel(TrainingConfig(**settings), device=options.device)
+
+    return make
+
+
 def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
     """The microtexts' fixed 10×5 folds: train per split, test on the held-out fold.
 
@@ -214,22 +237,7 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
                          expected="corpora other than the microtexts (they are the test set)")
     init = None if baseline or options.model is None else options.model
 
-    def make(index: int):
-        if baseline:
-            from argmine.baseline import BaselineModel
-
-            return BaselineModel(seed=options.seed)
-        from argmine.model import ArgumentModel
-        from argmine.training.config import TrainingConfig
-
-        settings = {"epochs": options.epochs, "seed": options.seed,
-                    "corpus_weights": dict(options.weights),
-                    "units_per_epoch": options.units_per_epoch,
-                    "augment": dict(options.augment), "pair_features": options.pair_features}
-        for name in ("trainable_layers", "batch_units"):
-            if getattr(options, name) is not None:
-                settings[name] = getattr(options, name)
-        return ArgumentModel(TrainingConfig(**settings), device=options.device)
+    make = _estimators(options, baseline)
 
     def show(result: dict) -> None:
         s = result.get("structure", {})
@@ -240,7 +248,7 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
             _log(f"mtc split {result['split']} int8: macro-F1 {q['labels']['macro_f1']:.3f}, "
                  f"{q['label_agreement']:.1%} of labels unchanged")
 
-    from argmine.trees import DecodingConfig
+    from argmine.decoding.objective import DecodingConfig
 
     # Every microtext holds exactly one argument, so its trees are decoded as one tree (the
     # evidence-graph papers decode one tree per text too).

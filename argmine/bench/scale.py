@@ -86,8 +86,8 @@ def growth_word(slope: float) -> str:
 def pair_bytes(model, n: int) -> int:
     """Estimate the peak bytes of the pair tensors for a document of ``n`` units.
 
-    Up to :data:`argmine.trees.FULL_LINK_UNITS` units every pair is scored; past it only
-    the pairs within a block, so the estimate grows linearly from there.
+    Up to :data:`argmine.decoding.objective.FULL_LINK_UNITS` units every pair is scored;
+    past it only the pairs within a block, so the estimate grows linearly from there.
 
     For argmine's network the link-kind head builds an ``n × n × (3·link_dim + 16)`` input
     (after an ``n × n × link_dim`` product it concatenates) and two ``n × n × 64``
@@ -97,7 +97,7 @@ def pair_bytes(model, n: int) -> int:
         >>> pair_bytes(object(), 100)
         160000
     """
-    from argmine.trees import FULL_LINK_UNITS
+    from argmine.decoding.objective import FULL_LINK_UNITS
 
     # Past FULL_LINK_UNITS units, links are scored within blocks of at most that many.
     width = min(n, FULL_LINK_UNITS)
@@ -112,7 +112,7 @@ def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
     """Time the stages of one document; returns ``{stage: measurement}``."""
     import torch
 
-    from argmine.trees import DecodingConfig, decode
+    from argmine.decoding.objective import DecodingConfig, decode
 
     runs = {}
     if hasattr(model, "network_") and hasattr(model, "_encode"):
@@ -126,7 +126,7 @@ def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
             with torch.inference_mode():
                 model._encode(texts)
 
-        from argmine.trees import candidate_blocks
+        from argmine.decoding.objective import candidate_blocks
 
         blocks = candidate_blocks([u.paragraph for u in doc.units])
 

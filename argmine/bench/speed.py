@@ -4,10 +4,10 @@ Every system runs on the same segmented texts in one process, one after the othe
 
 * **argmine label**: ``ArgumentMiner.label_documents`` (encoder + heads, most probable label)
   on the default backend, as ``argmine label`` runs it: ``auto``, i.e. the encoder in ONNX
-  Runtime (fp32) on a CPU where it is installed (:mod:`argmine.onnx_backend`);
+  Runtime (fp32) on a CPU where it is installed (:mod:`argmine.scoring.runtimes.onnx`);
 * **argmine (torch backend) label**: the same with the encoder in eager torch;
 * **argmine (int8) label**: torch with the encoder's Linear layers int8 dynamically
-  quantized (:mod:`argmine.quantization`; CPU only);
+  quantized (:mod:`argmine.scoring.runtimes.int8`; CPU only);
 * **argmine tree**: ``ArgumentMiner.mine_documents`` (the same plus linking and decoding);
 * **transformers pipeline**: ``pipeline("text-classification")`` over the same encoder
   with an untrained 5-way head (only its speed matters): the cost of the encoder alone as
@@ -29,9 +29,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from argmine.bench.measure import measure
+from argmine.bench.measure import measure, rss_bytes
 from argmine.bench.options import BenchOptions
+from argmine.bench.plots import plot_throughput
+from argmine.bench.quality import load_miner
+from argmine.bench.texts import benchmark_documents, source_texts
 from argmine.document import Document
+from argmine.pipeline import ArgumentMiner
 
 
 def _log(message: str) -> None:
@@ -146,7 +150,7 @@ def encode_chunk() -> int:
         >>> encode_chunk() > 0
         True
     """
-    from argmine.model import ENCODE_CHUNK
+    from argmine.scoring.model import ENCODE_CHUNK
 
     return ENCODE_CHUNK
 
@@ -176,7 +180,7 @@ def padded_tokens(
         >>> padded_tokens(docs, [5, 3], 128, chunk=1)  # each unit alone: no padding
         8
     """
-    from argmine.training.trainer import batches
+    from argmine.scoring.fit import batches
 
     chunk = chunk or encode_chunk()
     total, offset = 0, 0
@@ -200,7 +204,7 @@ def reference_pipeline(encoder: str | None, device: str = "cpu"):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
     from transformers.utils import logging as hf_logging
 
-    from argmine.encoders import check_encoder_folder, resolve_encoder
+    from argmine.scoring.encoders import check_encoder_folder, resolve_encoder
 
     location, is_local = resolve_encoder(encoder)
     if is_local:  # never run code shipped with the encoder, nor unpickle its weights
@@ -221,7 +225,7 @@ def reference_pipeline(encoder: str | None, device: str = "cpu"):
 
 def _baseline(options: BenchOptions, docs: Sequence[Document], miner):
     """The saved ``--baseline``, or one fitted on the benchmark texts with the model's labels."""
-    from argmine.baseline import BaselineModel
+    from argmine.scoring.baseline import BaselineModel
 
     if options.baseline:
         return BaselineModel.from_pretrained(options.baseline), options.baseline
@@ -253,15 +257,14 @@ Runtime on a CPU where it is installed, fp32; else torch). Its backend is in the
 TORCH = "argmine (torch backend, fp32)"
 """argmine with its encoder in eager torch (``--backend torch``)."""
 INT8 = "argmine (int8)"
-"""argmine with the encoder's Linear layers int8-quantized (``argmine.quantization``)."""
+"""argmine with the encoder's Linear layers int8-quantized (``argmine.scoring.runtimes.int8``)."""
 
 
 def _default_miner(miner, device: str):
     """A copy of the torch ``miner`` on the default backend (``auto``), as ``label`` runs."""
     import copy
 
-    from argmine.model import ArgumentModel
-    from argmine.pipeline import ArgumentMiner
+    from argmine.scoring.model import ArgumentModel
 
     if device != "cpu" or not isinstance(miner.model, ArgumentModel):
         return miner
@@ -271,9 +274,9 @@ def _default_miner(miner, device: str):
 
 def _int8_miner(miner, device: str):
     """The int8 copy of ``miner`` (same decoding), or ``None`` where there is none to time."""
-    from argmine.model import ArgumentModel
     from argmine.pipeline import ArgumentMiner
-    from argmine.quantization import quantize_dynamic
+    from argmine.scoring.model import ArgumentModel
+    from argmine.scoring.runtimes.int8 import quantize_dynamic
 
     # Dynamic int8 kernels exist for the CPU only; the baseline has nothing to quantize.
     if device != "cpu" or not isinstance(miner.model, ArgumentModel):
@@ -327,6 +330,36 @@ def speed_rows(runs: dict[str, dict], flops: dict, peak: dict) -> list[dict]:
     return rows
 
 
+def _argmine_systems(options: BenchOptions):
+    """Argmine's miners (fp32 torch, int8, default backend) and the memory each took."""
+    device = options.device
+    rss0 = rss_bytes()
+    miner, info = load_miner(options)
+    loaded = {"argmine": rss_bytes() - rss0}
+    rss0 = rss_bytes()
+    int8 = _int8_miner(miner, device)
+    if int8 is not None:
+        loaded[INT8] = rss_bytes() - rss0
+    rss0 = rss_bytes()
+    default = _default_miner(miner, device)
+    if default is not miner:
+        loaded[DEFAULT] = rss_bytes() - rss0
+    return miner, info, int8, default, loaded
+
+
+def _batch_sweep(options: BenchOptions, miner, docs, hf, timed: dict) -> dict:
+    """Argmine's label head and the transformers pipeline at every batch size."""
+    sweep: dict[str, dict[int, dict]] = {"argmine label": {}, "transformers pipeline": {}}
+    sweep_timed = {**timed, "repeats": min(options.repeats, 3)}
+    for batch in options.batch_sizes:
+        _log(f"speed: batch size {batch}")
+        if hasattr(miner.model, "network_"):
+            sweep["argmine label"][batch] = measure(
+                lambda b=batch: miner.model.predict_proba(docs, batch_units=b), **sweep_timed)
+        sweep["transformers pipeline"][batch] = measure(hf(batch), **sweep_timed)
+    return sweep
+
+
 def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     """Time argmine's ``label`` and ``tree`` beside the transformers pipeline and the baseline.
 
@@ -338,24 +371,9 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
         The result: ``rows`` (speed table), ``results`` (every measurement, the batch-size
         sweep, the FLOP estimate and the CPU peak) and ``plots``.
     """
-    from argmine.bench.measure import rss_bytes
-    from argmine.bench.quality import load_miner
-    from argmine.bench.texts import benchmark_documents, source_texts
-    from argmine.pipeline import ArgumentMiner
-
     device = options.device
-    rss0 = rss_bytes()
-    miner, info = load_miner(options)
-    loaded = {"argmine": rss_bytes() - rss0}
-    rss0 = rss_bytes()
-    int8 = _int8_miner(miner, device)
-    if int8 is not None:
-        loaded[INT8] = rss_bytes() - rss0
-    rss0 = rss_bytes()
-    default = _default_miner(miner, device)
+    miner, info, int8, default, loaded = _argmine_systems(options)
     backend = getattr(default.model, "backend", "torch")
-    if default is not miner:
-        loaded[DEFAULT] = rss_bytes() - rss0
     texts, source = source_texts(options)
     texts, docs = benchmark_documents(texts, options.units)
     n_units = sum(len(d.units) for d in docs)
@@ -370,7 +388,7 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     base_miner = ArgumentMiner(baseline)
     config = getattr(miner.model, "config", None)
     max_length = getattr(config, "max_length", 96)
-    from argmine.model import PREDICT_GROUP_UNITS
+    from argmine.scoring.model import PREDICT_GROUP_UNITS  # torch: deferred
 
     batch_units = PREDICT_GROUP_UNITS  # predict_proba's default, which label/tree use
 
@@ -393,14 +411,7 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     timed = {"repeats": options.repeats, "warmup": options.warmup, "units": n_units,
              "device": device}
     # The sweep runs first: the pipeline's best batch size is timed in full below.
-    sweep: dict[str, dict[int, dict]] = {"argmine label": {}, "transformers pipeline": {}}
-    sweep_timed = {**timed, "repeats": min(options.repeats, 3)}
-    for batch in options.batch_sizes:
-        _log(f"speed: batch size {batch}")
-        if hasattr(miner.model, "network_"):
-            sweep["argmine label"][batch] = measure(
-                lambda b=batch: miner.model.predict_proba(docs, batch_units=b), **sweep_timed)
-        sweep["transformers pipeline"][batch] = measure(hf(batch), **sweep_timed)
+    sweep = _batch_sweep(options, miner, docs, hf, timed)
     best = best_batch(sweep["transformers pipeline"])
     plan = [
         ("segment", "argmine", lambda: [ArgumentMiner.to_document(t) for t in texts], {}),
@@ -425,8 +436,6 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     peak = combine_peaks(peak_before, cpu_peak_flops(options.gemm_size, options.repeats,
                                                      device, shapes))
     rows = speed_rows(runs, flops, peak)
-    from argmine.bench.plots import plot_throughput
-
     plot_throughput(sweep, runs["label/baseline"]["units_per_second"]["median"],
                     out / f"{stem}-throughput.png")
     return {"corpus": source, "split": f"{len(docs)} documents, {n_units} units",

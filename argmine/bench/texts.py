@@ -41,7 +41,7 @@ def source_texts(options: BenchOptions) -> tuple[list[str], str]:
         docs = read_corpus(spec.kind, spec.path, **extra)
         texts = [d.text for d in docs if d.text.strip()]
         return texts, f"{spec.kind}{'@' + spec.split if spec.split else ''} raw texts"
-    from argmine.units import paragraph_spans
+    from argmine.text.paragraphs import paragraph_spans
 
     text = seed_text()
     texts = [text[a:b] for a, b in paragraph_spans(text)]

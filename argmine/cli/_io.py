@@ -13,8 +13,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from argmine.errors import ArgmineError
-from argmine.sources import DEFAULT_MAX_CHARS, INPUT_FORMATS
+from argmine.batch.sources import DEFAULT_MAX_CHARS, INPUT_FORMATS
+from argmine.errors import ArgmineError, InputError
 
 
 def add_source_arguments(parser: argparse.ArgumentParser, *, dataset: bool = True) -> None:
@@ -67,7 +67,7 @@ def source_inputs(args: argparse.Namespace, name: str) -> list[str] | None:
 
 def sources_from_args(args: argparse.Namespace, inputs: list[str]):
     """:func:`argmine.sources.iter_sources` with the options of :func:`add_source_arguments`."""
-    from argmine.sources import iter_sources
+    from argmine.batch.sources import iter_sources
 
     return iter_sources(inputs, input_format=args.input_format, text_field=args.text_field,
                         units_field=args.units_field, id_field=args.id_field,
@@ -140,7 +140,7 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
 
 def decoding_from_args(args: argparse.Namespace):
     """The DecodingConfig the decoding switches ask for."""
-    from argmine.trees import DecodingConfig
+    from argmine.decoding.objective import DecodingConfig
 
     return DecodingConfig(single_root=args.single_root, projective=not args.allow_crossing,
                           coordinate_lists=not args.no_list_coordination)
@@ -159,7 +159,7 @@ def _load_options(args: argparse.Namespace) -> dict:
 def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int:
     """Run ``label``/``tree`` as a batch job; returns the exit status (0, 1, or 2)."""
     from argmine.batch import check_options, run_batch
-    from argmine.sources import count_documents
+    from argmine.batch.sources import count_documents
 
     name = f"argmine {task}"
     if args.format is None:
@@ -223,3 +223,15 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
         print(f"{name}: {failed} documents failed; see {summary.errors}", file=sys.stderr)
     return summary.exit_status
 
+
+def parse_weights(items, option: str = "--weight") -> dict[str, float]:
+    """Parse ``NAME=NUMBER`` options (``--weight``, ``--augment``) into a dict."""
+    weights = {}
+    for item in items:
+        kind, _, value = item.partition("=")
+        try:
+            weights[kind] = float(value)
+        except ValueError:
+            raise InputError("E301", param=option, owner="argmine",
+                             expected="NAME=NUMBER", value=item) from None
+    return weights

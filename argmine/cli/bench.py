@@ -28,7 +28,7 @@ def _ints(text: str) -> tuple[int, ...]:
 def register(sub) -> None:
     """Add the sub-command."""
     from argmine.bench.runner import SUITES
-    from argmine.training.augment import REWRITES
+    from argmine.scoring.augment import REWRITES
 
     parser = sub.add_parser(
         "bench", help="run benchmark suites and write JSON results, tables and plots",
@@ -137,7 +137,7 @@ def run(args) -> int:
         for path in write_report(args.out, args.readme):
             print(path)
         return 0
-    from argmine.cli.train import parse_weights
+    from argmine.cli._io import parse_weights
 
     options = BenchOptions(
         model=args.model, baseline=args.baseline, corpus=args.corpus, corpora=args.corpora,

@@ -10,7 +10,7 @@ from pathlib import Path
 def register(sub) -> None:
     """Add the sub-command."""
     from argmine.cli._io import add_decoding_arguments
-    from argmine.training.augment import REWRITES
+    from argmine.scoring.augment import REWRITES
 
     parser = sub.add_parser(
         "evaluate", help="score a model against a labelled corpus",
@@ -63,8 +63,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Run the sub-command."""
-    from argmine.cli._io import decoding_from_args
-    from argmine.cli.train import parse_weights
+    from argmine.cli._io import decoding_from_args, parse_weights
     from argmine.evaluation.protocols import evaluate_documents, microtext_cv
     from argmine.pipeline import load
     from argmine.training.data import CorpusSpec, load_documents
@@ -94,11 +93,11 @@ def run(args) -> int:
 
         def make(index: int):
             if args.model == "baseline":
-                from argmine.baseline import BaselineModel
+                from argmine.scoring.baseline import BaselineModel
 
                 return BaselineModel(seed=args.seed)
-            from argmine.model import ArgumentModel
-            from argmine.training.config import TrainingConfig
+            from argmine.scoring.config import TrainingConfig
+            from argmine.scoring.model import ArgumentModel
 
             return ArgumentModel(TrainingConfig(
                 epochs=args.epochs, seed=args.seed, context=not args.no_context,

@@ -18,9 +18,10 @@ def info(model: str | None = None) -> dict:
     """Collect what ``argmine info`` prints."""
     import torch
 
-    from argmine import __version__, persistence
+    from argmine._version import __version__
     from argmine.corpora import corpora_dir
     from argmine.pipeline import default_model_path
+    from argmine.scoring import persistence
 
     path = default_model_path() if model in (None, "default") else model
     config = persistence.read_config(path)

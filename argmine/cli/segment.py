@@ -25,7 +25,7 @@ def register(sub) -> None:
 def run(args) -> int:
     """Run the sub-command."""
     from argmine.cli._io import source_inputs, sources_from_args
-    from argmine.units import to_units
+    from argmine.text.segmentation import to_units
 
     inputs = source_inputs(args, "argmine segment")
     if inputs is None:

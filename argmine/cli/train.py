@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from argmine.cli._io import parse_weights
+
 
 def register(sub) -> None:
     """Add the sub-command."""
-    from argmine.training.augment import REWRITES
+    from argmine.scoring.augment import REWRITES
 
     parser = sub.add_parser(
         "train", help="fine-tune a model on annotated corpora",
@@ -24,7 +26,7 @@ def register(sub) -> None:
                         help="sampling weight of a corpus (default 1)")
     parser.add_argument("--augment", action="append", default=[], metavar="NAME=P",
                         help="rewrite sampled training documents with this probability: "
-                        f"{', '.join(REWRITES)} (repeatable; see argmine.training.augment)")
+                        f"{', '.join(REWRITES)} (repeatable; see argmine.scoring.augment)")
     parser.add_argument("--output", "-o", required=True, help="model folder to write")
     parser.add_argument("--init", help="start from this saved model")
     parser.add_argument("--baseline", action="store_true",
@@ -54,26 +56,11 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
-def parse_weights(items, option: str = "--weight") -> dict[str, float]:
-    """Parse ``NAME=NUMBER`` options (``--weight``, ``--augment``) into a dict."""
-    from argmine.errors import InputError
-
-    weights = {}
-    for item in items:
-        kind, _, value = item.partition("=")
-        try:
-            weights[kind] = float(value)
-        except ValueError:
-            raise InputError("E301", param=option, owner="argmine",
-                             expected="NAME=NUMBER", value=item) from None
-    return weights
-
-
 def run(args) -> int:
     """Run the sub-command."""
     from argmine.errors import InputError
-    from argmine.model import ArgumentModel
-    from argmine.training.config import TrainingConfig
+    from argmine.scoring.config import TrainingConfig
+    from argmine.scoring.model import ArgumentModel
     from argmine.training.data import CorpusSpec, load_documents
 
     output = Path(args.output)
@@ -94,7 +81,7 @@ def run(args) -> int:
     if args.dev:
         dev = [d for spec in args.dev for d in load_documents(CorpusSpec.parse(spec))]
     if args.baseline:
-        from argmine.baseline import BaselineModel
+        from argmine.scoring.baseline import BaselineModel
 
         model = BaselineModel(seed=args.seed).fit(docs)
         model.save_pretrained(output)
@@ -104,7 +91,7 @@ def run(args) -> int:
         docs, dev, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
         init_from=args.init, progress=not args.quiet,
     )
-    from argmine.modelcard import write_card
+    from argmine.scoring.modelcard import write_card
 
     model.save_pretrained(output, card=write_card(model, corpora=args.corpus))
     print(json.dumps({"output": str(output), "history": model.history_}))

@@ -9,7 +9,7 @@ from typing import Any
 from argmine.document import Document, Relation, Unit
 from argmine.errors import CorpusFormatError
 from argmine.schema import Label, RelationKind, Role, labels_from_links
-from argmine.units import paragraph_index, paragraph_spans
+from argmine.text.paragraphs import paragraph_index, paragraph_spans
 
 
 def read_text(path: Path, *, newline: str | None = "") -> str:

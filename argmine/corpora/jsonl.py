@@ -27,7 +27,7 @@ from argmine.corpora._common import read_text
 from argmine.document import Document, Relation, Unit
 from argmine.errors import CorpusFormatError
 from argmine.schema import RelationKind, to_label
-from argmine.units import paragraph_index, paragraph_spans
+from argmine.text.paragraphs import paragraph_index, paragraph_spans
 
 
 def read_jsonl(

@@ -33,7 +33,8 @@ from dataclasses import replace
 
 from argmine.document import Document, Relation, Unit
 from argmine.schema import Label, RelationKind
-from argmine.units import paragraph_spans, segment
+from argmine.text.paragraphs import paragraph_spans
+from argmine.text.segmentation import segment
 
 
 def _overlap(a: Unit, b: Unit) -> int:

@@ -7,7 +7,8 @@ from pathlib import Path
 from argmine.errors import InputError
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend; E301 naming the extra where it is missing."""
     try:
         import matplotlib
 
@@ -22,7 +23,7 @@ def _pyplot():
 
 def plot_confusion(report: dict, path: str | Path, title: str = "Confusion matrix") -> Path:
     """Draw a label report's confusion matrix (rows gold, columns predicted) to a PNG."""
-    plt = _pyplot()
+    plt = pyplot()
     labels = report["confusion_labels"]
     matrix = report["confusion"]
     keep = [i for i, row in enumerate(matrix)
@@ -49,7 +50,7 @@ def plot_confusion(report: dict, path: str | Path, title: str = "Confusion matri
 
 def plot_label_f1(reports: dict[str, dict], path: str | Path, title: str = "F1 per label") -> Path:
     """Bar chart of per-label F1 for several named reports side by side."""
-    plt = _pyplot()
+    plt = pyplot()
     names = list(reports)
     labels = list(next(iter(reports.values()))["per_label"])
     fig, ax = plt.subplots(figsize=(2 + 1.5 * len(labels), 4))

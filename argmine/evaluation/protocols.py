@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from argmine.document import Document
+from argmine.document import Document, Relation
 from argmine.evaluation.labels import average_reports, label_report
+from argmine.evaluation.structure import structure_scores
+from argmine.evaluation.tuning import tune_decoding
 from argmine.pipeline import ArgumentMiner
 
 
@@ -21,10 +24,6 @@ def _real_units(doc: Document) -> Document:
         return doc
     keep = [u for u in doc.units if u.end > u.start]
     index = {u.index: i for i, u in enumerate(keep)}
-    from dataclasses import replace
-
-    from argmine.document import Relation
-
     units = tuple(replace(u, index=i) for i, u in enumerate(keep))
     rels = tuple(Relation(index[r.source], index[r.target], r.kind, r.score)
                  for r in doc.relations if r.source in index and r.target in index)
@@ -55,8 +54,6 @@ def evaluate_documents(
         "labels": label_report(g, [u.label for d in labelled for u in d.units]),
     }
     if structure:
-        from argmine.evaluation.structure import structure_scores
-
         result["decoded_labels"] = label_report(g, [u.label for d in predicted for u in d.units])
         result["structure"] = structure_scores(gold, predicted)
     return result
@@ -87,7 +84,7 @@ def label_agreement(first, second, documents: Sequence[Document]) -> float:
 
 def _score_quantized(estimator, test: Sequence[Document], decoding, structure: bool) -> dict:
     """``evaluate_documents`` of the int8 copy of ``estimator``, plus its agreement with it."""
-    from argmine.quantization import quantize_dynamic
+    from argmine.scoring.runtimes.int8 import quantize_dynamic  # torch: deferred
 
     quantized = quantize_dynamic(estimator)
     result = evaluate_documents(ArgumentMiner(quantized, decoding=decoding), test,
@@ -144,7 +141,7 @@ def microtext_cv(
             interrupted run resumes, and the saved models can be re-scored later (other
             decoder settings, quantization) without retraining.
         quantize: Also score the int8 dynamically quantized copy of every split's model
-            on the same test fold with the same decoding (``argmine.quantization``); each
+            on the same test fold with the same decoding (``argmine.scoring.runtimes.int8``); each
             split's result gets it under ``"quantized"`` (with ``label_agreement``, the
             share of units whose classifier label int8 leaves unchanged).
 
@@ -166,28 +163,15 @@ def microtext_cv(
         test = [by_id[i] for i in split.test_ids if i in by_id]
         estimator = make_estimator(split.index)
         if quantize:
-            from argmine.quantization import check_quantizable
+            from argmine.scoring.runtimes.int8 import check_quantizable  # torch: deferred
 
             check_quantizable(estimator)  # before hours of training, not after
         saved = Path(models_dir) / f"split-{split.index}" if models_dir is not None else None
         start = time.perf_counter()
-        if saved is not None and (saved / "config.json").is_file():
-            device = getattr(estimator, "device", None)
-            estimator = type(estimator).from_pretrained(saved)
-            if device is not None:
-                estimator.to(device)
-        else:
-            kwargs = {"progress": progress}
-            if init_from is not None:
-                kwargs["init_from"] = init_from
-            estimator.fit(train, **kwargs)
-            if saved is not None:
-                estimator.save_pretrained(saved)
+        estimator = _fit_or_load(estimator, train, saved, init_from, progress)
         fit_seconds = time.perf_counter() - start
         split_decoding = decoding
         if tune and structure and getattr(estimator, "dev_documents_", None):
-            from argmine.evaluation.tuning import tune_decoding
-
             split_decoding, _ = tune_decoding(estimator, estimator.dev_documents_, decoding)
         miner = ArgumentMiner(estimator, decoding=split_decoding)
         result = evaluate_documents(miner, test, structure=structure)
@@ -214,3 +198,21 @@ def microtext_cv(
             "quantized_modules": quantized[0]["quantized_modules"],
         }
     return out
+
+
+def _fit_or_load(estimator, train: Sequence[Document], saved: Path | None,
+                 init_from: str | None, progress: bool):
+    """Fit a split's estimator, or load the model an earlier run saved for that split."""
+    if saved is not None and (saved / "config.json").is_file():
+        device = getattr(estimator, "device", None)
+        estimator = type(estimator).from_pretrained(saved)
+        if device is not None:
+            estimator.to(device)
+        return estimator
+    kwargs = {"progress": progress}
+    if init_from is not None:
+        kwargs["init_from"] = init_from
+    estimator.fit(train, **kwargs)
+    if saved is not None:
+        estimator.save_pretrained(saved)
+    return estimator

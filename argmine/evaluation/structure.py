@@ -30,10 +30,11 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from sklearn.metrics import f1_score
 
+from argmine.decoding.build import build_document
+from argmine.decoding.objective import Decoding
 from argmine.document import Document
 from argmine.errors import InputError
 from argmine.schema import Label, RelationKind, Role, derive_roles
-from argmine.trees import Decoding, build_document
 
 __all__ = [
     "baseline_first_claim_all_support",

@@ -6,9 +6,11 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 
+from argmine.decoding.objective import DecodingConfig
 from argmine.document import Document
 from argmine.evaluation.labels import label_report
 from argmine.evaluation.structure import structure_scores
+from argmine.pipeline import ArgumentMiner
 
 DEFAULT_GRID = {
     "label_weight": (1.0, 2.0, 4.0),
@@ -32,9 +34,6 @@ def tune_decoding(model, dev: Sequence[Document], base=None, grid: dict | None =
     Returns:
         ``(best DecodingConfig, its objective)``; ``base`` unchanged when ``dev`` is empty.
     """
-    from argmine.pipeline import ArgumentMiner
-    from argmine.trees import DecodingConfig
-
     base = base or DecodingConfig()
     dev = [d for d in dev if d.units and d.relations]
     if not dev:

@@ -25,9 +25,17 @@ from argmine.document import Document
 from argmine.errors import InputError
 from argmine.export._aif import to_aif
 from argmine.export._dot import to_dot
-from argmine.export._html import to_html
+from argmine.export._html import (
+    HTML_END_MARK,
+    document_anchor,
+    html_document_section,
+    html_page_end,
+    html_page_start,
+    to_html,
+    to_html_many,
+)
 from argmine.export._json import from_json, to_json, to_jsonl_records
-from argmine.export._mermaid import to_mermaid
+from argmine.export._mermaid import mermaid_document_block, to_mermaid, to_mermaid_many
 from argmine.export._text import to_text
 
 EXPORTERS: dict[str, Callable[[Document], str]] = {
@@ -62,13 +70,21 @@ def export(doc: Document, fmt: str, **options: Any) -> str:
 
 __all__ = [
     "EXPORTERS",
+    "HTML_END_MARK",
+    "document_anchor",
     "export",
     "from_json",
+    "html_document_section",
+    "html_page_end",
+    "html_page_start",
+    "mermaid_document_block",
     "to_aif",
     "to_dot",
     "to_html",
+    "to_html_many",
     "to_json",
     "to_jsonl_records",
     "to_mermaid",
+    "to_mermaid_many",
     "to_text",
 ]

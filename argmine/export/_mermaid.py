@@ -1,8 +1,18 @@
-"""Mermaid export: a ``flowchart TD`` that GitHub, GitLab and most Markdown viewers draw."""
+"""Mermaid export: a ``flowchart TD`` that GitHub, GitLab and most Markdown viewers draw.
+
+:func:`to_mermaid` writes the bare chart of one document. Charts of several documents cannot
+share one file bare (Mermaid draws one diagram per source); :func:`to_mermaid_many` writes
+Markdown instead, each document under its own heading in its own ```` ```mermaid ```` fence,
+and :func:`mermaid_document_block` writes one such block, for a job that writes documents
+one by one.
+"""
 
 from __future__ import annotations
 
+import re
 import textwrap
+from collections.abc import Iterable
+from typing import Any
 
 from argmine.document import Document, Unit
 from argmine.export._common import (
@@ -45,6 +55,12 @@ def escape(text: str) -> str:
         'A #34;b#34; #60;c#62; #35;1 #91;d#93;'
     """
     return "".join(_ENTITIES.get(ch, ch) for ch in " ".join(text.split()))
+
+
+def _comment(text: str) -> str:
+    # Mermaid reads "%%{...}%%" as a config directive anywhere in the source, before it
+    # drops comments; a text put in a comment must not hold "%%".
+    return re.sub(r"%(?=%)", "% ", one_line(text))
 
 
 def _class_name(label_value: str) -> str:
@@ -94,7 +110,7 @@ def to_mermaid(
     # disconnected components anyway; their summaries go into comments.
     placed: set[int] = set()
     for number, tree in enumerate(doc.trees, start=1):
-        lines.append(f"  %% Argument {number}: {one_line(tree.summary())}")
+        lines.append(f"  %% Argument {number}: {_comment(tree.summary())}")
         for unit in tree.nodes:
             if unit.index in by_index and unit.index not in placed:
                 lines.append("  " + _node(by_index[unit.index], wrap, max_chars))
@@ -145,3 +161,67 @@ def _node(unit: Unit, wrap: int, max_chars: int | None) -> str:
     # "<br>" is Mermaid's line break; it is added after escaping so it stays markup.
     text = "<br>".join([head, *(escape(line) for line in body)])
     return f'u{unit.index}["{text}"]'
+
+
+# CommonMark lets a backslash escape any ASCII punctuation; escaping all of it keeps an id
+# from turning into emphasis, a link, HTML, an entity or the end of the heading.
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+def _markdown_text(text: str) -> str:
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line(text))
+
+
+def mermaid_document_block(doc: Document, **options: Any) -> str:
+    r"""Write one document as Markdown: a heading naming it, then its chart in a fence.
+
+    The chart is :func:`to_mermaid`'s with a ``%% document: ID`` comment after its first
+    line, so the source still says which document it draws. Blocks stand alone: a file of
+    them, in any number, is what :func:`to_mermaid_many` writes.
+
+    Args:
+        doc: The mined document.
+        **options: Passed to :func:`to_mermaid` (``include_none``, ``wrap``, ``max_chars``).
+
+    Returns:
+        ``## ID``, a blank line, the ```` ```mermaid ```` fence and a blank line.
+
+    Examples:
+        >>> block = mermaid_document_block(Document("essay_1*", ""))
+        >>> print("\n".join(block.splitlines()[:5]))
+        ## essay\_1\*
+        <BLANKLINE>
+        ```mermaid
+        flowchart TD
+          %% document: essay_1*
+        >>> block.endswith("```\n\n")
+        True
+    """
+    first, _, rest = to_mermaid(doc, **options).partition("\n")
+    heading = _markdown_text(doc.id) or "(no id)"
+    # No chart line starts with backticks, so nothing inside can close the fence early.
+    return (
+        f"## {heading}\n\n```mermaid\n{first}\n  %% document: {_comment(doc.id)}\n"
+        f"{rest}```\n\n"
+    )
+
+
+def to_mermaid_many(docs: Iterable[Document], **options: Any) -> str:
+    """Write several documents as Markdown, one heading and ```` ```mermaid ```` fence each.
+
+    GitHub, GitLab and most Markdown viewers draw each fence as its own diagram, under a
+    heading naming its document.
+
+    Args:
+        docs: The mined documents, in the order to show them.
+        **options: Passed to :func:`to_mermaid`.
+
+    Returns:
+        The concatenated :func:`mermaid_document_block` of every document.
+
+    Examples:
+        >>> md = to_mermaid_many([Document("a", ""), Document("b", "")])
+        >>> [line for line in md.splitlines() if line.startswith("## ")]
+        ['## a', '## b']
+    """
+    return "".join(mermaid_document_block(doc, **options) for doc in docs)

@@ -10,8 +10,8 @@ of the original, and ``argmine.load(path, quantize=True)`` quantizes it again on
 (well under a second for MiniLM).
 
 Examples:
-    >>> from argmine.model import ArgumentModel
-    >>> from argmine.quantization import is_quantized, quantize_dynamic
+    >>> from argmine.scoring.model import ArgumentModel
+    >>> from argmine.scoring.runtimes.int8 import is_quantized, quantize_dynamic
     >>> model = ArgumentModel.from_pretrained("models/default")   # doctest: +SKIP
     >>> fast = quantize_dynamic(model)                            # doctest: +SKIP
     >>> fast.quantized_, is_quantized(model)                      # doctest: +SKIP
@@ -28,11 +28,11 @@ import torch
 from torch import nn
 
 from argmine.errors import InferenceOnlyError, InputError
-from argmine.model import ArgumentModel
+from argmine.scoring.model import ArgumentModel
 
 
 class QuantizedArgumentModel(ArgumentModel):
-    """An :class:`~argmine.model.ArgumentModel` whose encoder runs int8 Linear layers.
+    """An :class:`~argmine.scoring.model.ArgumentModel` whose encoder runs int8 Linear layers.
 
     Build one with :func:`quantize_dynamic` or :meth:`from_pretrained`. It predicts like
     its original (``predict_proba``, ``predict``, ``score``) and refuses what only an fp32
@@ -107,7 +107,7 @@ def check_quantizable(model: object) -> None:
         InferenceOnlyError: E207 if it lives on a GPU.
 
     Examples:
-        >>> from argmine.baseline import BaselineModel
+        >>> from argmine.scoring.baseline import BaselineModel
         >>> try:
         ...     check_quantizable(BaselineModel())
         ... except InputError as exc:
@@ -221,7 +221,7 @@ def _convert(model: ArgumentModel, *, heads: bool) -> QuantizedArgumentModel:
     # the fp32 labels kept instead of 93 %, same speed). Inputs: one scale per token row
     # (_scale_rows): 98.7 % kept instead of 95.5 %, and batch-independent, for ~10 % of the
     # int8 speed (torch backend, 2 threads: 235 instead of 258 sentences/s; fp32 214;
-    # benchmarks/int8_check.py).
+    # benchmarks/experiments/int8_check.py).
     linear = {nn.Linear: per_channel_dynamic_qconfig}
     net = model.network_.eval()
     with warnings.catch_warnings():

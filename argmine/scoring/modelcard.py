@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+
+from argmine._version import __version__
 
 LICENCES = {
     "microtexts": "CC BY-NC-SA 4.0",
@@ -15,8 +18,6 @@ LICENCES = {
 
 def write_card(model, *, corpora: Sequence[str] = (), scores: str | None = None) -> str:
     """Return a Markdown model card for a fitted model."""
-    from argmine import __version__
-
     cfg = model.config
     lines = [
         "# argmine model",
@@ -32,8 +33,6 @@ def write_card(model, *, corpora: Sequence[str] = (), scores: str | None = None)
         kind = spec.split("@")[0].split(":")[0]
         lines.append(f"- `{spec}` — licence: {LICENCES.get(kind, 'see the corpus')}")
     lines += ["", "## Training settings", "", "```json"]
-    import json
-
     lines += [json.dumps(cfg.to_dict(), indent=1, sort_keys=True), "```", ""]
     if getattr(model, "history_", None):
         lines += ["## Training history (dev score per epoch)", ""]

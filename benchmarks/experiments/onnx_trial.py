@@ -10,13 +10,13 @@ time (another job on the machine) hits them alike; the ratios are the figures to
 
 Variants: torch fp32 (the reference), ORT fp32 as exported, ORT fp32 after ONNX Runtime's
 transformer optimizer (fused attention, layer norm and GELU), and for context torch int8
-(``argmine.quantization``) and ORT int8 (``onnxruntime.quantization.quantize_dynamic``).
+(``argmine.scoring.runtimes.int8``) and ORT int8 (``onnxruntime.quantization.quantize_dynamic``).
 Outputs are checked against torch fp32: max abs difference of the pooled vectors.
 
 Needs ``onnxruntime`` and ``onnx`` (not argmine dependencies)::
 
-    python benchmarks/onnx_trial.py                       # 2 threads, 5 rounds
-    python benchmarks/onnx_trial.py --threads 1 --rounds 3 --out /tmp/onnx-1.json
+    python benchmarks/experiments/onnx_trial.py                       # 2 threads, 5 rounds
+    python benchmarks/experiments/onnx_trial.py --threads 1 --rounds 3 --out /tmp/onnx-1.json
 
 Writes ``benchmarks/results/onnx-trial.json``.
 """
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 Chunk = tuple[torch.Tensor, torch.Tensor]  # input_ids, attention_mask
 Runner = Callable[[Chunk], np.ndarray]
 
@@ -53,8 +53,8 @@ def sentence_documents(corpora: Path, n_essays: int) -> list:
 
 def model_chunks(model, docs: Sequence, batch_units: int = 128) -> list[Chunk]:
     """The tokenized chunks ``predict_proba`` hands the encoder, in the order it does."""
-    from argmine.model import ENCODE_CHUNK as chunk
-    from argmine.training.trainer import batches
+    from argmine.scoring.fit import batches
+    from argmine.scoring.model import ENCODE_CHUNK as chunk
 
     out = []
     for group in batches([d for d in docs if d.units], batch_units):
@@ -149,19 +149,19 @@ def summary(times: dict[str, list[float]], units: int, reference: str) -> dict[s
 def trial(args: argparse.Namespace) -> dict:
     import onnxruntime
 
-    from argmine.model import ArgumentModel
-    from argmine.quantization import quantize_dynamic
+    from argmine.scoring.model import ArgumentModel
+    from argmine.scoring.runtimes.int8 import quantize_dynamic
 
     torch.set_num_threads(args.threads)
     model = ArgumentModel.from_pretrained(args.model)
     docs = sentence_documents(Path(args.corpora), args.essays)
     chunks = model_chunks(model, docs)
     units = sum(c[0].shape[0] for c in chunks)
-    from argmine.onnx_backend import export_encoder
+    from argmine.scoring.runtimes.onnx import export_encoder
 
     encoder = model.network_.encoder.eval()
     folder = Path(tempfile.mkdtemp(prefix="argmine-onnx-"))
-    # The same export argmine's --backend onnx uses (argmine.onnx_backend).
+    # The same export argmine's --backend onnx uses (argmine.scoring.runtimes.onnx).
     exported = export_encoder(model.network_, folder / "encoder.onnx")
     fused = fuse_transformer(exported, encoder.config)
     runners = {"torch fp32": torch_runner(model.network_),

@@ -4,14 +4,14 @@
   whose links cross (two links ``a-b`` and ``c-d`` with ``a < c < b < d``, positions in text
   order), of the documents that have a link.
 * Coordinate lists (AAE2, sentence view, all essays): the items of the ordinal lists that
-  give each item its own paragraph (``argmine.features.coordinate_lists``), counted by
+  give each item its own paragraph (``argmine.scoring.features.coordinate_lists``), counted by
   where their gold parent lies (root, own paragraph, a sibling item, another paragraph
   of the list, outside the list); and consecutive items that both leave their paragraphs,
   with how many of those pairs share the parent.
 
 Usage::
 
-    python benchmarks/gold_census.py [KIND ...]    # default: all five corpora
+    python benchmarks/experiments/gold_census.py [KIND ...]    # default: all five corpora
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections import Counter
 from argmine.corpora import read_corpus
 from argmine.corpora.views import sentence_documents
 from argmine.document import Document
-from argmine.features import coordinate_lists
+from argmine.scoring.features import coordinate_lists
 
 KINDS = ("aae2", "cdcp", "web-discourse", "microtexts", "abstrct")
 

@@ -6,8 +6,8 @@ the shipped default model, in a fresh process. Peak RSS is the child's own maxim
 resident set (``wait4``'s ``ru_maxrss``), wall time includes start-up and model loading.
 Writes ``benchmarks/results/memory-scale.json`` and prints a markdown table::
 
-    python benchmarks/memory_scale.py                       # 1,000 / 5,000 / 20,000
-    python benchmarks/memory_scale.py --sizes 1000 --commands label
+    python benchmarks/experiments/memory_scale.py                       # 1,000 / 5,000 / 20,000
+    python benchmarks/experiments/memory_scale.py --sizes 1000 --commands label
 
 Documents up to ``argmine.trees.FULL_LINK_UNITS`` sentences score every pair of units;
 longer ones score and decode links within paragraph-aligned blocks, so both columns should
@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "memory-scale.json"
 SIZES = (1_000, 5_000, 20_000)
 COMMANDS = ("label", "tree")
@@ -35,7 +35,7 @@ COMMANDS = ("label", "tree")
 
 def synthetic_text(n: int) -> str:
     """``n`` sentences of the seed op-ed, cycled, five to a paragraph (one per line)."""
-    from argmine.units import to_units
+    from argmine.text.segmentation import to_units
 
     _, units = to_units((ROOT / "seeds" / "track-ii-talks.txt").read_text(encoding="utf-8"))
     sentences = [u.text.replace("\n", " ") for u in units]
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--commands", nargs="+", choices=COMMANDS, default=list(COMMANDS))
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
-    from argmine.units import to_units
+    from argmine.text.segmentation import to_units
 
     exe = str(Path(sys.executable).parent / "argmine")
     rows = []
@@ -93,7 +93,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "processor": platform.machine(),
                     "cpus": os.cpu_count(), "python": platform.python_version()},
         "commit": commit,
-        "command": "python benchmarks/memory_scale.py " + " ".join(sys.argv[1:]),
+        "command": "python benchmarks/experiments/memory_scale.py " + " ".join(sys.argv[1:]),
         "cli": "argmine {label,tree} FILE --format jsonl --output OUT --no-progress",
         "rows": rows,
     }

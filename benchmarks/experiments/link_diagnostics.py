@@ -21,9 +21,9 @@ Two checks, each on any number of saved models:
 
 Usage::
 
-    python benchmarks/link_diagnostics.py seed models/default runs/cand/f1
-    python benchmarks/link_diagnostics.py seed models/default --lines 8,9,14,15,16
-    python benchmarks/link_diagnostics.py prefix models/default --essays 40
+    python benchmarks/experiments/link_diagnostics.py seed models/default runs/cand/f1
+    python benchmarks/experiments/link_diagnostics.py seed models/default --lines 8,9,14,15,16
+    python benchmarks/experiments/link_diagnostics.py prefix models/default --essays 40
 
 Both print one line per model; ``--corpora`` (default ``$ARGMINE_CORPORA`` or
 ``../shared/corpora``) locates the AAE2 corpus for ``prefix``.
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_TEXT = ROOT / "seeds" / "track-ii-talks.txt"
 
 
@@ -99,8 +99,8 @@ def seed(models: list[str], lines: list[int] | None = None) -> None:
 def prefix(models: list[str], corpora: str | None, essays: int) -> None:
     from argmine.corpora import read_corpus
     from argmine.corpora.views import sentence_documents
-    from argmine.model import ArgumentModel
-    from argmine.training.augment import concatenate
+    from argmine.scoring.augment import concatenate
+    from argmine.scoring.model import ArgumentModel
 
     folder = Path(corpora) / "aae2" if corpora else None
     docs = sentence_documents(read_corpus("aae2", folder, split="test"))[:essays]

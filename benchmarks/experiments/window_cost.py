@@ -1,22 +1,23 @@
 """What scoring and decoding links block by block costs in accuracy, with blocks that bite.
 
-Documents longer than ``argmine.trees.FULL_LINK_UNITS`` (256) units get candidate parents
-only within their paragraph-aligned block (``argmine.trees.candidate_blocks``). No document
-of the corpora is that long, so here the block limit is forced down until it cuts real
-documents: the AAE2 test essays (sentence view) and the microtexts (gold units), scored
-with the shipped model at each limit against the full n × n path. Reports the share of gold
-links that leave their block (links no decoder can then find) and the structure scores::
+Documents longer than ``argmine.decoding.objective.FULL_LINK_UNITS`` (256) units get candidate
+parents only within their paragraph-aligned block
+(``argmine.decoding.objective.candidate_blocks``). No document of the corpora is that long, so
+here the block limit is forced down until it cuts real documents: the AAE2 test essays
+(sentence view) and the microtexts (gold units), scored with the shipped model at each limit
+against the full n × n path. Reports the share of gold links that leave their block (links no
+decoder can then find) and the structure scores::
 
-    python benchmarks/window_cost.py
+    python benchmarks/experiments/window_cost.py
 """
 
 from __future__ import annotations
 
 from argmine.corpora import read_corpus
 from argmine.corpora.views import sentence_documents
+from argmine.decoding.objective import candidate_blocks
 from argmine.evaluation.structure import structure_scores
 from argmine.pipeline import ArgumentMiner, load
-from argmine.trees import candidate_blocks
 
 LIMITS = {"aae2": (None, 32, 16, 8), "microtexts": (None, 8, 5, 3)}
 

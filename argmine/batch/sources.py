@@ -289,7 +289,7 @@ def _open_regular(path: Path) -> BinaryIO:
 
 
 def _read_stream(stream: BinaryIO, doc_id: str, source: str, fmt: str, fields) -> Iterator:
-    from argmine.units import check_text
+    from argmine.text.validation import check_text
 
     max_chars = fields[3]
     if fmt == "text":
@@ -302,7 +302,7 @@ def _read_stream(stream: BinaryIO, doc_id: str, source: str, fmt: str, fields) -
         except InputError as exc:
             yield doc_id, exc
     else:
-        from argmine.units import wide_encoding
+        from argmine.text.validation import wide_encoding
 
         # A UTF-16 file would fail line by line (or as a whole, for want of the column),
         # each time as "not UTF-8"; one record naming the encoding says what to do.
@@ -437,7 +437,8 @@ def _read_dataset(name: str, split: str, fields) -> Iterator:
 
 
 def _record(obj: dict, default_id: str, where: str, fields, *, json_units: bool):
-    from argmine.units import check_text, units_from_strings
+    from argmine.text.segmentation import units_from_strings
+    from argmine.text.validation import check_text
 
     text_field, units_field, id_field, max_chars = fields
     value = obj.get(id_field)

@@ -47,13 +47,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from argmine.batch import _cpus, _load_spec, _process, _set_threads
+from argmine.batch.work import Chunk, cpus, load_spec, process, set_threads
 from argmine.errors import InputError
 
 if TYPE_CHECKING:
     import pyarrow
 
-    from argmine.batch import _Chunk
 
 __all__ = ["ray_results"]
 
@@ -69,10 +68,10 @@ class _MinerActor:
         self._task, self._fmt = task, fmt
         self._miner = self._error = None
         try:
-            self._miner = _load_spec(spec)
+            self._miner = load_spec(spec)
         except Exception as exc:  # sent back by each call instead, see _mine
             self._error = exc
-        _set_threads(threads)
+        set_threads(threads)
 
     def __call__(self, table: pyarrow.Table) -> pyarrow.Table:
         import pyarrow as pa
@@ -87,7 +86,7 @@ class _MinerActor:
         try:
             if self._error is not None:
                 raise self._error
-            outcome: tuple = ("ok", _process(self._miner, self._task, self._fmt, items))
+            outcome: tuple = ("ok", process(self._miner, self._task, self._fmt, items))
         except Exception as exc:
             outcome = ("raise", exc)
         try:
@@ -133,7 +132,7 @@ def _cpus_per_actor(threads: int | None, workers: int, local: bool) -> int:
     if threads is not None:
         return threads
     if local and "OMP_NUM_THREADS" not in os.environ:
-        return max(1, _cpus() // workers)  # share this machine's CPUs, as the local engine
+        return max(1, cpus() // workers)  # share this machine's CPUs, as the local engine
     return 1
 
 
@@ -187,7 +186,7 @@ def _data_settings() -> Iterator[None]:
         logger.setLevel(saved[3])
 
 
-def _zero_cpus() -> dict[str, Any]:
+def _zerocpus() -> dict[str, Any]:
     import ray.data
 
     # The read task only waits on the queue: it must not hold a CPU that an actor needs.
@@ -213,13 +212,13 @@ def _result(outputs: Iterator[tuple[int, bytes]], number: int) -> list[tuple]:
     return value
 
 
-def _exchange(queue, outputs: Iterator[tuple[int, bytes]], chunks: Iterator[_Chunk],
-              limit: int) -> Iterator[tuple[_Chunk, list[tuple]]]:
+def _exchange(queue, outputs: Iterator[tuple[int, bytes]], chunks: Iterator[Chunk],
+              limit: int) -> Iterator[tuple[Chunk, list[tuple]]]:
     """Send chunks to the queue and yield each with its results, in input order."""
-    pending: deque[tuple[int, _Chunk]] = deque()
+    pending: deque[tuple[int, Chunk]] = deque()
     sent = 0  # chunks in the queue or on an actor
 
-    def ready(all_: bool) -> Iterator[tuple[_Chunk, list[tuple]]]:
+    def ready(all_: bool) -> Iterator[tuple[Chunk, list[tuple]]]:
         nonlocal sent
         # A chunk without documents to mine (all skipped or failed) needs no round trip,
         # but still waits for the chunks before it.
@@ -243,9 +242,9 @@ def _exchange(queue, outputs: Iterator[tuple[int, bytes]], chunks: Iterator[_Chu
         raise RuntimeError("Ray Data returned more chunks than were sent")
 
 
-def ray_results(spec, task: str, fmt: str, chunks: Iterator[_Chunk], workers: int,
+def ray_results(spec, task: str, fmt: str, chunks: Iterator[Chunk], workers: int,
                 threads: int | None, address: str | None
-                ) -> Iterator[tuple[_Chunk, list[tuple]]]:
+                ) -> Iterator[tuple[Chunk, list[tuple]]]:
     """Process chunks on ``workers`` Ray actors; yields them with their results, in order.
 
     The counterpart of the local engine's process pool in :func:`argmine.batch.run_batch`,
@@ -266,7 +265,7 @@ def ray_results(spec, task: str, fmt: str, chunks: Iterator[_Chunk], workers: in
     cpus = _cpus_per_actor(threads, workers, local)
     with _session(address, workers * cpus), _data_settings():
         queue = Queue(actor_options={"num_cpus": 0})
-        dataset = ray.data.read_datasource(_queue_source(queue), **_zero_cpus()).map_batches(
+        dataset = ray.data.read_datasource(_queue_source(queue), **_zerocpus()).map_batches(
             _MinerActor, batch_size=1, batch_format="pyarrow", num_cpus=cpus,
             compute=ray.data.ActorPoolStrategy(size=workers),
             fn_constructor_args=(spec, task, fmt, cpus))

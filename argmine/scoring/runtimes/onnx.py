@@ -3,7 +3,7 @@
 The encoder is most of argmine's inference cost. ONNX Runtime runs the same fine-tuned
 encoder (exported with mean pooling, dynamic batch and sequence axes) faster than eager torch
 on a laptop CPU: it fuses the elementwise work and pre-packs the weights once (see
-``benchmarks/onnx_trial.py`` and the speed table). Outputs agree with torch to ~1e-6.
+``benchmarks/experiments/onnx_trial.py`` and the speed table). Outputs agree with torch to ~1e-6.
 
 The exported graph depends on the model's weights, so it is written once per model into a
 cache folder (``$ARGMINE_CACHE``, else ``~/.cache/argmine``) under a name derived from the
@@ -28,13 +28,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from argmine.errors import InputError
+from argmine.scoring.backends import check_backend
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "torch", "onnx")
-"""``auto`` (the default of ``argmine.load`` and the command line): ONNX Runtime where it
-runs (installed, CPU, fp32, an encoder that exports), else torch."""
 _OPSET = 17
 
 
@@ -42,28 +39,6 @@ def cache_dir() -> Path:
     """Where exported graphs are kept: ``$ARGMINE_CACHE/onnx`` or ``~/.cache/argmine/onnx``."""
     root = os.environ.get("ARGMINE_CACHE") or Path.home() / ".cache" / "argmine"
     return Path(root) / "onnx"
-
-
-def onnx_installed() -> bool:
-    """Whether ONNX Runtime and the ``onnx`` package (for the export) can be imported."""
-    import importlib.util
-
-    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
-
-
-def check_backend(backend: str, owner: str = "argmine") -> None:
-    """Refuse unknown backends, and ``onnx`` where ONNX Runtime is not installed.
-
-    Raises:
-        InputError: E301 naming the parameter and what to do.
-    """
-    if backend not in BACKENDS:
-        raise InputError("E301", param="backend", owner=owner, value=backend,
-                         expected=f"one of {', '.join(BACKENDS)}")
-    if backend == "onnx" and not onnx_installed():
-        raise InputError("E301", param="backend", owner=owner, value=backend,
-                         expected="'torch', or install ONNX Runtime first: "
-                         "pip install onnxruntime onnx")
 
 
 class _PooledEncoder(torch.nn.Module):

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save
 
+from argmine._version import __version__
 from argmine.errors import ModelFormatError
 
 FORMAT_VERSION = 1
@@ -25,8 +26,6 @@ CARD_NAME = "README.md"
 
 
 def _argmine_version() -> str:
-    from argmine import __version__
-
     return __version__
 
 

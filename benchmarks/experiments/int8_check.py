@@ -6,7 +6,7 @@ is scored alone instead of in its batch (first 20 essays), and sentences/s of bo
 variants and fp32 (torch backend, median of 3 interleaved rounds). Behind the comment in
 ``argmine.quantization._convert``::
 
-    python benchmarks/int8_check.py [--model models/default] [--threads 2]
+    python benchmarks/experiments/int8_check.py [--model models/default] [--threads 2]
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ def main() -> None:
     warnings.simplefilter("ignore")
     torch.set_num_threads(args.threads)
 
-    import argmine.quantization as quantization
+    import argmine.scoring.runtimes.int8 as quantization
     from argmine.corpora import read_corpus
     from argmine.corpora.views import sentence_documents
-    from argmine.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel
 
     docs = sentence_documents(read_corpus("aae2", split="test"))
     fp32 = ArgumentModel.from_pretrained(args.model)

@@ -5,7 +5,7 @@ then every essay is decoded with each decoder setting (best of 3 rounds), and ra
 matrices of 50-200 units show how Eisner's cubic search grows. Behind the cost figures of
 the README's section Decoding::
 
-    python benchmarks/decode_cost.py
+    python benchmarks/experiments/decode_cost.py
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import numpy as np
 
 from argmine.corpora import read_corpus
 from argmine.corpora.views import sentence_documents
-from argmine.features import coordinate_lists
+from argmine.decoding.objective import DecodingConfig, decode
 from argmine.pipeline import load
-from argmine.trees import DecodingConfig, decode
+from argmine.scoring.features import coordinate_lists
 
 SETTINGS = {
     "crossing links allowed": DecodingConfig(projective=False, coordinate_lists=False),

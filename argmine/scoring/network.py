@@ -36,7 +36,7 @@ class NetworkConfig:
         dropout: Dropout before every head.
         n_labels: Number of labels (five in argmine's scheme).
         n_pair_features: Number of hand-made features per (child, candidate parent) pair
-            (:data:`argmine.features.PAIR_FEATURES`); 0 in models saved before they existed.
+            (:data:`argmine.scoring.features.PAIR_FEATURES`); 0 in models saved before they existed.
     """
 
     n_features: int = 16

@@ -1,0 +1,1 @@
+"""Where a batch run's model work happens: ``local`` processes or ``ray`` actors."""
