@@ -127,6 +127,7 @@ class Relation:
             raise InputError("E011", what="relation", detail=repr(exc)) from None
 
 
+_VERBS = {RelationKind.SUPPORT: "supports", RelationKind.ATTACK: "attacks"}
 _PLURALS = {
     Label.PREMISE: ("premise", "premises"),
     Label.COUNTERARGUMENT: ("counterargument", "counterarguments"),
@@ -213,6 +214,30 @@ class ArgumentTree:
                 parts.append(f"{n} {_PLURALS[label][n != 1]}")
         return claim + (" — " + ", ".join(parts) if parts else " — no support or attack")
 
+    def outline(self) -> list[str]:
+        """The tree as lines, two spaces deeper per level: ``#i label, verb #j (p): text``.
+
+        Examples:
+            >>> claim = Unit(0, "Talk.", 0, 5, label=Label.CLAIM, score=0.9)
+            >>> why = Unit(1, "It helps.", 6, 15, label=Label.PREMISE, score=0.8)
+            >>> tree = ArgumentTree(claim, (claim, why), (Relation(1, 0, RelationKind.SUPPORT),))
+            >>> print(tree)
+            Talk. — 1 premise
+            #0 claim (0.90): Talk.
+              #1 premise, supports #0 (0.80): It helps.
+        """
+        lines = []
+        for unit, depth, rel in self.walk():
+            head = f"#{unit.index} {unit.label.value if unit.label else 'unlabelled'}"
+            if rel is not None:
+                head += f", {_VERBS[rel.kind]} #{rel.target}"
+            score = "–" if unit.score is None else f"{unit.score:.2f}"
+            lines.append(f"{'  ' * depth}{head} ({score}): {' '.join(unit.text.split())}")
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join([self.summary(), *self.outline()])
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         return {
@@ -275,13 +300,6 @@ class Document:
         """The label of every unit, in order."""
         return [u.label for u in self.units]
 
-    def parent_of(self, index: int) -> Relation | None:
-        """Return the relation leaving unit ``index``, if it has one."""
-        for rel in self.relations:
-            if rel.source == index:
-                return rel
-        return None
-
     def replace(self, **changes: Any) -> Document:
         """Return a copy with some fields replaced (documents are immutable)."""
         return replace(self, **changes)
@@ -315,6 +333,24 @@ class Document:
                     f"does not join two distinct units of {n}"
                 )
         return self
+
+    def __str__(self) -> str:
+        """The document's argument trees as an outline (what ``print(doc)`` shows).
+
+        Examples:
+            >>> claim = Unit(0, "Talk.", 0, 5, label=Label.CLAIM, score=0.9)
+            >>> print(Document("op-ed", "Talk.", (claim,), (), (ArgumentTree(claim, (claim,)),)))
+            Document 'op-ed': 1 argument
+            <BLANKLINE>
+            Argument 1: Talk. — no support or attack
+            #0 claim (0.90): Talk.
+        """
+        n = len(self.trees)
+        lines = [f"Document {self.id!r}: {n} argument{'s' * (n != 1)}"
+                 if n else f"Document {self.id!r}: no arguments found"]
+        for number, tree in enumerate(self.trees, start=1):
+            lines += ["", f"Argument {number}: {tree.summary()}", *tree.outline()]
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict carrying ``format_version`` and ``argmine_version``."""

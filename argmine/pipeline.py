@@ -76,16 +76,11 @@ class ArgumentMiner:
             path = Path(name_or_path)
             if not path.is_dir():
                 raise ModelFormatError("E204", name=str(name_or_path))
-        scorer = load_scorer(path, quantize=quantize)
-        if backend == "auto":
-            if hasattr(scorer, "use_backend"):  # the TF-IDF baseline has no encoder
-                scorer.use_backend("auto")
-        elif backend != "torch":
-            if not hasattr(scorer, "use_backend"):
-                raise InputError("E301", param="backend", owner="argmine.load", value=backend,
-                                 expected=f"'torch' for {path}: the TF-IDF baseline has no "
-                                 "encoder to run elsewhere")
-            scorer.use_backend(backend)
+        scorer = load_scorer(path, quantize=quantize, backend=backend)
+        if backend == "onnx" and not hasattr(scorer, "use_backend"):
+            raise InputError("E301", param="backend", owner="argmine.load", value=backend,
+                             expected=f"'torch' for {path}: the TF-IDF baseline has no "
+                             "encoder to run elsewhere")
         return cls(scorer, **kwargs)
 
     def save_pretrained(self, directory: str | Path) -> Path:
@@ -104,12 +99,23 @@ class ArgumentMiner:
         return Document(doc_id, text, tuple(units), paragraphs=paragraphs)
 
     # -- labels ------------------------------------------------------------------------------
-    def label_documents(self, documents: Sequence[Document]) -> list[Document]:
+    def label_documents(self, documents: Sequence[Document], *,
+                        decoded: bool = True) -> list[Document]:
         """Label the given units of each document (segmentation taken as given).
 
-        Only the label head runs: no link is scored, so time and memory grow linearly with
-        the units of a document.
+        Args:
+            documents: Documents with units.
+            decoded: ``True`` (default): the labels of the decoded argument trees, the same
+                as :meth:`mine_documents` gives, which score higher than the classifier's
+                own on every corpus measured. ``False``: each unit's most probable label
+                from the classifier alone; no link is scored, so time and memory grow
+                linearly with the units of a document however long it is.
+
+        Returns:
+            The documents with labelled units and no relations or trees.
         """
+        if decoded:
+            return [doc.replace(relations=(), trees=()) for doc in self.mine_documents(documents)]
         out = []
         for doc, pred in zip(documents, self.model.predict_proba(documents, links=False)):
             units = []
@@ -119,16 +125,19 @@ class ArgumentMiner:
             out.append(doc.replace(units=tuple(units), relations=(), trees=()))
         return out
 
-    def label(self, text_or_units: str | Sequence[str]) -> list[Unit]:
+    def label(self, text_or_units: str | Sequence[str], *, decoded: bool = True) -> list[Unit]:
         """Label every unit of a text.
 
         Args:
             text_or_units: Raw text, or a list of unit strings (pre-segmented).
+            decoded: ``True`` (default): the labels of the decoded trees (what :meth:`mine`
+                gives); ``False``: the classifier's own most probable label per unit.
 
         Returns:
             The units, each with ``label``, ``score`` and ``scores`` (all five labels).
         """
-        return list(self.label_documents([self.to_document(text_or_units)])[0].units)
+        doc = self.to_document(text_or_units)
+        return list(self.label_documents([doc], decoded=decoded)[0].units)
 
     # -- trees ---------------------------------------------------------------------------------
     def mine_documents(self, documents: Sequence[Document]) -> list[Document]:

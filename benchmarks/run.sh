@@ -1,6 +1,8 @@
 #!/bin/sh
 # Reproduce every figure of benchmarks/README.md: run the suites into benchmarks/results/
 # (one JSON result + PNG plots each), then regenerate the README's tables from that JSON.
+# The suites run through benchmarks/harness/bench.py: `argmine bench` plus what this page
+# records beyond it (the git commit of every result, the speed suite's compute bound).
 #
 #   sh benchmarks/run.sh
 #
@@ -12,7 +14,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-ARGMINE=${ARGMINE:-.venv/bin/argmine}
+PYTHON=${PYTHON:-.venv/bin/python}
+bench() { "$PYTHON" benchmarks/harness/bench.py "$@"; }
 CORPORA=${ARGMINE_CORPORA:-../shared/corpora}
 STAGE1=${STAGE1:-runs/default/stage1}
 OUT=benchmarks/results
@@ -28,29 +31,29 @@ set -- --out "$OUT" --corpora "$CORPORA" --force ${THREADS:+--threads "$THREADS"
 # test on the fifth. CPU budget: iteration 1 of 10 (5 splits); each split's model is kept in
 # runs/mtc-splits and reused when the script runs again (delete the folder to retrain), and
 # its int8 copy is scored beside it (--quantize). The baseline: all 10 iterations (50 splits).
-"$ARGMINE" bench mtc --model "$STAGE1" --iterations 1 \
+bench mtc --model "$STAGE1" --iterations 1 \
   --extra aae2@train --extra abstrct@train --weight abstrct=0.3 --weight microtexts=20 \
   --augment hypophora=0.7 --augment enumeration=0.5 \
   --units-per-epoch 850 --epochs 12 --trainable-layers 4 --batch-units 16 \
   --save-models runs/mtc-splits --quantize "$@"
-"$ARGMINE" bench mtc --model baseline --iterations 10 "$@"
+bench mtc --model baseline --iterations 10 "$@"
 
 # (b) AAE2 official test split: 5-label sentences and MajorClaim/Claim/Premise components.
-"$ARGMINE" bench aae2 "$@"
+bench aae2 "$@"
 
 # (c) cross-corpus: trained without the microtexts (stage 1), tested on all 112 of them.
 # (models/default itself is trained on every microtext, so cross refuses it there.)
-"$ARGMINE" bench cross --model "$STAGE1" "$@"
+bench cross --model "$STAGE1" "$@"
 
 # (d) sentence level, test split where there is one.
-"$ARGMINE" bench abstrct "$@"
-"$ARGMINE" bench cdcp "$@"
-"$ARGMINE" bench web-discourse "$@"
+bench abstrct "$@"
+bench cdcp "$@"
+bench web-discourse "$@"
 
 # Speed and scale of the shipped model on real essays (the AAE2 test texts). Speed takes the
 # median of 9 timed runs: on a shared VM one disturbed run moves a median of 5 by 10-15%.
-"$ARGMINE" bench speed --corpus aae2@test --repeats 9 "$@"
-"$ARGMINE" bench scale --corpus aae2@test "$@"
+bench speed --corpus aae2@test --repeats 9 "$@"
+bench scale --corpus aae2@test "$@"
 
 # The tables of benchmarks/README.md, from the JSON just written.
-"$ARGMINE" bench report --out "$OUT" --readme benchmarks/README.md
+"$PYTHON" benchmarks/harness/report.py "$OUT" --readme benchmarks/README.md

@@ -4,11 +4,15 @@ Every module of argmine/ is parsed (imports inside functions included) and mappe
 a module may import its own layer or a layer the table below lets it use, never one above.
 Arrows run one way: cli -> batch -> pipeline -> {text, scoring, decoding} -> vocabulary, with
 training and evaluation beside the pipeline and corpora/export on vocabulary and text only.
+Imports sit at the top of a module: outside the CLI, a function may import only an argmine
+module that pulls in a heavy dependency (torch, transformers, ...).
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -212,10 +216,109 @@ def test_no_function_over_the_line_limit():
 
 
 def test_argmine_imports_nothing_heavy():
-    import subprocess
-    import sys
-
     code = ("import sys, argmine; heavy = [m for m in ('torch', 'transformers', 'ray', "
             "'onnxruntime', 'matplotlib', 'pyarrow', 'datasets') if m in sys.modules]; "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
+
+
+# Third-party packages slow or optional enough that a module may import them (or an argmine
+# module that pulls them in) inside the function that needs them.
+HEAVY = ("torch", "transformers", "ray", "onnxruntime", "onnx", "matplotlib", "pyarrow",
+         "datasets")
+# Packages whose own import pulls a heavy one in: scikit-learn imports pandas, which imports
+# pyarrow where it is installed.
+PULLS_HEAVY = ("sklearn",)
+# Function-level argmine imports of light modules that remain: (importer, imported).
+# TODO(issue 17): move these imports to the top of their modules, then empty this set.
+DEFERRED_LIGHT_IMPORTS: set[tuple[str, str]] = {
+    ("argmine.batch.sources", "argmine.text.segmentation"),
+    ("argmine.batch.sources", "argmine.text.validation"),
+    ("argmine.training.data", "argmine.corpora"),
+    ("argmine.training.data", "argmine.corpora.views"),
+}
+
+
+def _statements(body: list[ast.stmt], in_function: bool = False):
+    """``(statement, in_function)`` for every statement, not counting ``TYPE_CHECKING`` ones."""
+    for node in body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from _statements(node.orelse, in_function)
+            continue
+        yield node, in_function
+        inner = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                 ast.Lambda))
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            sub = getattr(node, field, None)
+            if isinstance(sub, list):
+                yield from _statements(sub, inner)
+
+
+def _import_lines(module: str) -> tuple[set[int], bool]:
+    """Lines of a module's function-level imports, and whether it imports a heavy package
+    at module level."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    deferred, heavy = set(), False
+    for node, in_function in _statements(tree.body):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        elif isinstance(node, ast.ImportFrom):
+            names = []
+        else:
+            continue
+        if in_function:
+            deferred.add(node.lineno)
+        elif any(name.split(".")[0] in HEAVY + PULLS_HEAVY for name in names):
+            heavy = True
+    return deferred, heavy
+
+
+IMPORT_LINES = {m: _import_lines(m) for m in MODULES}
+
+
+def _loaded_with(module: str) -> set[str]:
+    """The argmine modules importing ``module`` runs: its packages and, transitively, the
+    module-level imports of each."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        parts = current.split(".")
+        for i in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
+            name = ".".join(parts[:i])
+            if name in MODULES and name not in seen:
+                seen.add(name)
+                deferred = IMPORT_LINES[name][0]
+                todo += [t for t, _, line in GRAPH[name] if line not in deferred]
+    return seen
+
+
+def pulls_heavy(module: str) -> bool:
+    """Whether importing an argmine module imports a heavy package (at module level)."""
+    return any(IMPORT_LINES[m][1] for m in _loaded_with(module))
+
+
+def test_function_level_imports_only_defer_heavy_modules():
+    # Imports belong at the top of a module. A function may import an argmine module only
+    # when that module pulls in a heavy package (so `import argmine` and light commands
+    # stay fast), with a comment saying so. The CLI defers any import: its modules import
+    # lazily so that `argmine --help` and its input checks start at once.
+    wrong, used = set(), set()
+    for module, imports in GRAPH.items():
+        if layer(module) == "cli":
+            continue
+        deferred = IMPORT_LINES[module][0]
+        for target, _name, line in imports:
+            if line not in deferred or target == module or pulls_heavy(target):
+                continue
+            if (module, target) in DEFERRED_LIGHT_IMPORTS:
+                used.add((module, target))
+                continue
+            wrong.add(f"{module}:{line} imports {target} inside a function, but {target} "
+                      f"pulls in none of {', '.join(HEAVY + PULLS_HEAVY)}: import it at "
+                      "the top")
+    assert not wrong, "\n".join(sorted(wrong))
+    stale = DEFERRED_LIGHT_IMPORTS - used
+    assert not stale, f"moved to the top already: drop them from DEFERRED_LIGHT_IMPORTS {stale}"

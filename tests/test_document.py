@@ -82,3 +82,18 @@ def test_document_validate_catches_bad_spans_and_relations():
 def test_document_unit_round_trip_any_values(text, score, label, role):
     unit = Unit(3, text, 5, 5 + len(text), label=label, score=score, role=role, paragraph=2)
     assert Unit.from_dict(json.loads(json.dumps(unit.to_dict()))) == unit
+
+
+def test_document_prints_its_trees_as_an_outline():
+    claim = Unit(0, "Cities should ban cars.", 0, 23, label=Label.CLAIM, score=0.9)
+    why = Unit(1, "Fumes\nharm people.", 24, 42, label=Label.PREMISE, score=0.8)
+    but = Unit(2, "Shops lose.", 43, 54, label=Label.COUNTERARGUMENT, score=0.7)
+    edges = (Relation(1, 0, RelationKind.SUPPORT), Relation(2, 0, RelationKind.ATTACK))
+    tree = ArgumentTree(claim, (claim, why, but), edges)
+    doc = Document("d1", "x" * 54, (claim, why, but), edges, (tree,))
+    text = str(doc)
+    assert text.splitlines()[0] == "Document 'd1': 1 argument"
+    assert "  #1 premise, supports #0 (0.80): Fumes harm people." in text.splitlines()
+    assert "  #2 counterargument, attacks #0 (0.70): Shops lose." in text.splitlines()
+    assert str(tree).splitlines()[0] == tree.summary()
+    assert "no arguments found" in str(Document("empty", ""))

@@ -88,3 +88,41 @@ def test_evaluation_tune_decoding_returns_a_config_from_the_grid(micro):
     config, score = tune_decoding(Oracle(docs), docs, grid={"label_weight": (1.0, 3.0)})
     assert config.label_weight in (1.0, 3.0)
     assert score == pytest.approx(1.0)
+
+
+def test_evaluation_estimators_are_built_in_one_place():
+    from argmine.errors import InputError
+    from argmine.evaluation.estimators import estimator_factory, start_model
+    from argmine.scoring.baseline import BaselineModel
+    from argmine.scoring.config import TrainingConfig
+    from argmine.scoring.model import ArgumentModel
+
+    baseline = estimator_factory("baseline", {"epochs": 3}, seed=4)(0)
+    assert isinstance(baseline, BaselineModel) and baseline.seed == 4
+    make = estimator_factory("runs/stage1", {"epochs": 3, "batch_units": None,
+                                             "pair_features": True}, seed=4)
+    first, second = make(0), make(1)
+    assert isinstance(first, ArgumentModel) and first.config is not second.config
+    assert (first.config.epochs, first.config.seed, first.config.pair_features) == (3, 4, True)
+    assert first.config.batch_units == TrainingConfig().batch_units  # None: the default
+    assert start_model("runs/stage1") == "runs/stage1"
+    assert start_model("baseline") is None and start_model(None) is None
+    with pytest.raises(InputError):  # refused before any corpus is read
+        estimator_factory(None, {"augment": {"forest": 2.0}})
+
+
+def test_evaluation_cross_validate_starts_each_split_from_the_model(micro, monkeypatch):
+    from argmine.evaluation import protocols
+
+    docs, folds = micro
+    seen = {}
+
+    def fake_cv(documents, folds_, make, **kwargs):
+        seen.update(kwargs, estimator=type(make(0)).__name__)
+        return {"splits": []}
+
+    monkeypatch.setattr(protocols, "microtext_cv", fake_cv)
+    protocols.cross_validate(docs, folds, "runs/stage1", {"epochs": 1}, iterations=2)
+    assert seen == {"init_from": "runs/stage1", "iterations": 2, "estimator": "ArgumentModel"}
+    protocols.cross_validate(docs, folds, "baseline", {}, iterations=1)
+    assert seen["init_from"] is None and seen["estimator"] == "BaselineModel"

@@ -22,7 +22,6 @@ from argmine.export import (
     to_dot,
     to_html,
     to_json,
-    to_jsonl_records,
     to_mermaid,
     to_text,
 )
@@ -247,23 +246,6 @@ def test_export_from_json_rejects_bad_input_with_e011_or_e001(bad):
     with pytest.raises(InputError) as info:
         from_json(bad)
     assert info.value.code in {"E011", "E001"}
-
-
-def test_export_jsonl_records_hold_all_five_scores(doc):
-    records = to_jsonl_records(doc)
-    assert len(records) == 7
-    for record, unit in zip(records, doc.units):
-        assert set(record) == {"doc", "index", "start", "end", "text", "label", "score", "scores"}
-        assert record["doc"] == "track-ii" and record["index"] == unit.index
-        assert list(record["scores"]) == [lab.value for lab in LABELS]
-        assert record["scores"][record["label"]] == pytest.approx(record["score"])
-    json.dumps(records)  # JSON-serialisable as they are
-    unscored = to_jsonl_records(mined_document(with_scores=False))
-    assert all(r["scores"] is None for r in unscored)
-    partial = doc.replace(units=(replace(doc.units[0], scores={"none": 0.9}),))
-    assert to_jsonl_records(partial)[0]["scores"] == {
-        "claim": None, "premise": None, "counterargument": None, "rebuttal": None, "none": 0.9
-    }
 
 
 # --- AIF ------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def test_label_scores_no_links(miner, long_doc, monkeypatch):
         raise AssertionError("labelling must not score links")
 
     monkeypatch.setattr(ArgumentNetwork, "link_heads", refuse)
-    labelled = miner.label_documents([long_doc])[0]
+    labelled = miner.label_documents([long_doc], decoded=False)[0]
     assert len(labelled.units) == len(long_doc.units)
     assert all(u.label is not None for u in labelled.units)
     (pred,) = miner.model.predict_proba([long_doc], links=False)

@@ -17,6 +17,7 @@ from argmine.pipeline import ArgumentMiner, load
 from argmine.scoring import persistence
 from argmine.scoring.baseline import BaselineModel
 from argmine.scoring.model import ArgumentModel
+from argmine.scoring.runtimes.lite import LiteScorer
 
 
 @pytest.fixture
@@ -248,9 +249,11 @@ def test_persistence_load_a_file_is_e204(tmp_path: Path):
 
 def test_persistence_load_dispatches_on_model_type(tiny_baseline_dir, tiny_model_dir):
     assert isinstance(load(tiny_baseline_dir).model, BaselineModel)
-    miner = load(tiny_model_dir)
+    miner = load(tiny_model_dir, backend="torch")
     assert isinstance(miner, ArgumentMiner)
     assert isinstance(miner.model, ArgumentModel)
+    # The default backend may serve a folder validated before without torch.
+    assert isinstance(load(tiny_model_dir).model, (ArgumentModel, LiteScorer))
 
 
 def test_persistence_miner_save_pretrained_round_trips(tiny_baseline_dir, tmp_path):
@@ -281,3 +284,19 @@ def test_missing_file_error_names_the_folder_and_the_file(tmp_path):
     message = str(info.value)
     assert str(tmp_path) in message and "config.json" in message
     assert "{" not in message  # every placeholder filled
+
+
+@pytest.mark.parametrize("stage", ["tiny_network", "tiny_baseline"])
+def test_persistence_save_pretrained_writes_a_model_card(stage, request, tmp_path):
+    trained = request.getfixturevalue(stage)
+    card = (trained.directory / persistence.CARD_NAME).read_text()
+    # The training corpora with their document counts and licences, and what was measured.
+    counted = trained.model.training_corpora_
+    assert counted and all(f"`{name}` ({n} documents)" in card for name, n in counted.items())
+    assert "licence:" in card
+    if stage == "tiny_network":
+        assert "Best dev score" in card
+    # Saving a loaded model again keeps the card it came with.
+    again = load(trained.directory, backend="torch").model
+    again.save_pretrained(tmp_path / "again")
+    assert (tmp_path / "again" / persistence.CARD_NAME).read_text() == card

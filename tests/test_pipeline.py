@@ -113,6 +113,8 @@ def test_pipeline_label_text(miner: ArgumentMiner):
     assert [u.index for u in units] == list(range(5))
     for unit in units:
         assert TEXT[unit.start : unit.end] == unit.text
+        _check_scored(unit, argmax=False)
+    for unit in miner.label(TEXT, decoded=False):
         _check_scored(unit)
     assert [u.paragraph for u in units] == [0, 0, 0, 1, 1]
 
@@ -120,7 +122,24 @@ def test_pipeline_label_text(miner: ArgumentMiner):
 def test_pipeline_label_agrees_with_model(miner: ArgumentMiner):
     doc = miner.to_document(TEXT)
     (pred,) = miner.model.predict_proba([doc])
-    assert [u.label for u in miner.label(TEXT)] == pred.labels
+    assert [u.label for u in miner.label(TEXT, decoded=False)] == pred.labels
+
+
+def test_pipeline_label_and_mine_give_one_answer(miner: ArgumentMiner):
+    # label() and mine() print the same labels by default: the decoded ones.
+    mined = miner.mine(TEXT)
+    assert [u.label for u in miner.label(TEXT)] == [u.label for u in mined.units]
+    assert [u.score for u in miner.label(TEXT)] == [u.score for u in mined.units]
+
+
+def test_pipeline_label_classifier_labels_on_request(miner: ArgumentMiner, tiny_documents):
+    docs = [miner.to_document(d.text) for d in tiny_documents]
+    decoded = [u.label for d in miner.label_documents(docs) for u in d.units]
+    mined = [u.label for d in miner.mine_documents(docs) for u in d.units]
+    raw = [u.label for d in miner.label_documents(docs, decoded=False) for u in d.units]
+    argmax = [lab for p in miner.model.predict_proba(docs) for lab in p.labels]
+    assert decoded == mined
+    assert raw == argmax
 
 
 def test_pipeline_label_presegmented_units(miner: ArgumentMiner):
@@ -131,7 +150,7 @@ def test_pipeline_label_presegmented_units(miner: ArgumentMiner):
     doc = miner.to_document(items)
     for unit in units:
         assert doc.text[unit.start : unit.end] == unit.text
-        _check_scored(unit)
+        _check_scored(unit, argmax=False)
 
 
 def test_pipeline_label_one_unit_per_item_even_with_several_sentences(miner: ArgumentMiner):

@@ -243,8 +243,6 @@ def test_bench_mtc_quantize_shows_fp32_and_int8_rows(capsys, fixtures_dir, tiny_
     assert sum(s.endswith("(int8 dynamic quantization)") for s in systems) == 2
     assert "--quantize" in data["command"] and data["model"]["quantized_copy_scored"] is True
     assert len(data["results"]["quantized"]["macro_f1_per_split"]) == 1
-    table = (out / "results.md").read_text(encoding="utf-8")
-    assert "(fp32)" in table and "(int8 dynamic quantization)" in table
     assert "int8:" in err
 
 

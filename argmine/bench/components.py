@@ -29,7 +29,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from argmine.corpora._brat import parse_ann
+from argmine.corpora._common import read_text
 from argmine.document import Document
+from argmine.evaluation.labels import class_report
+from argmine.evaluation.plots import plot_confusion, plot_label_f1
 from argmine.schema import Label
 
 TYPES = ("MajorClaim", "Claim", "Premise")
@@ -48,9 +52,6 @@ def gold_types(doc: Document, folder: str | Path) -> list[str]:
         doc: A document from ``read_aae2`` (gold components as units, brat ids in ``id``).
         folder: The folder holding ``<doc.id>.ann`` and ``.txt``.
     """
-    from argmine.corpora._brat import parse_ann
-    from argmine.corpora._common import read_text
-
     folder = Path(folder)
     ann = parse_ann(folder / f"{doc.id}.ann", read_text(folder / f"{doc.id}.txt"))
     types = {span.id: span.type for span in ann.spans}
@@ -113,8 +114,6 @@ def type_report(gold: Sequence[str], pred: Sequence[str]) -> dict:
         >>> round(r["macro_f1"], 3), r["accuracy"]
         (0.222, 0.5)
     """
-    from argmine.evaluation.labels import class_report
-
     return {"labels": list(TYPES), **class_report(gold, pred, TYPES)}
 
 
@@ -148,8 +147,6 @@ def score_components(miner, essays: Sequence[Document], root: str | Path) -> dic
 
 def component_plots(result: dict, out: Path, stem: str, title: str) -> list[str]:
     """Confusion matrix (decoded variant) and per-type F1 bars of both variants."""
-    from argmine.evaluation.plots import plot_confusion, plot_label_f1
-
     plot_confusion(result["decoded"], out / f"{stem}-confusion.png", f"{title}: confusion")
     plot_label_f1({"classifier": result["classifier"], "decoded trees": result["decoded"]},
                   out / f"{stem}-f1.png", f"{title}: F1 per type")

@@ -25,7 +25,7 @@ def rss_bytes() -> int:
         return int(fields[1]) * _PAGE
     except (OSError, ValueError, IndexError):
         try:
-            import resource
+            import resource  # Unix only: imported where /proc is missing
 
             # ru_maxrss is the lifetime peak (KiB on Linux), the best other systems offer.
             return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
@@ -68,7 +68,7 @@ class PeakMemory:
     def __enter__(self) -> PeakMemory:
         self.before_bytes = self.peak_bytes = rss_bytes()
         if self.device.startswith("cuda"):
-            import torch
+            import torch  # heavy: deferred to CUDA runs
 
             torch.cuda.reset_peak_memory_stats()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -81,7 +81,7 @@ class PeakMemory:
             self._thread.join()
         self.peak_bytes = max(self.peak_bytes, rss_bytes())
         if self.device.startswith("cuda"):
-            import torch
+            import torch  # heavy: deferred to CUDA runs
 
             self.cuda_peak_bytes = int(torch.cuda.max_memory_allocated())
 
@@ -159,7 +159,7 @@ def measure(
 
 def _synchroniser(device: str) -> Callable[[], None]:
     if device.startswith("cuda"):
-        import torch
+        import torch  # heavy: deferred to CUDA runs
 
         return torch.cuda.synchronize
     return lambda: None

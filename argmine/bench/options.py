@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from argmine.corpora import corpus_path
 from argmine.errors import InputError
+from argmine.training.data import CorpusSpec
 
 # What a setting left at None becomes: the real benchmark, or the smoke run CI uses to check
 # that the harness works end to end (tiny model, one split, a handful of documents).
@@ -66,7 +68,8 @@ class BenchOptions:
         lengths: Document lengths (sentences) of the scale suite.
         doc_counts: Numbers of documents of the scale suite's batch-labelling series.
         doc_size: Sentences per document in that series.
-        gemm_size: Matrix size of the GEMM that measures the CPU's peak FLOP rate.
+        gemm_size: Matrix size of the GEMM that measures the CPU's peak FLOP rate, where
+            the speed suite is given a probe (``run_speed``'s ``probe``).
         time_limit: Scale suite: skip larger sizes once one point took longer (seconds).
         smoke: Use the smoke configuration for every setting left at ``None``.
     """
@@ -159,9 +162,6 @@ class BenchOptions:
         Returns:
             A ``CorpusSpec`` whose path is filled in from ``corpora`` where given.
         """
-        from argmine.corpora import corpus_path
-        from argmine.training.data import CorpusSpec
-
         spec = CorpusSpec.parse(self.corpus) if self.corpus else CorpusSpec(kind, split=split)
         path = spec.path
         if path is None and self.corpora is not None:
@@ -178,9 +178,6 @@ class BenchOptions:
 
     def corpus_root(self, kind: str) -> Path:
         """The folder of corpus ``kind``: from ``--corpus`` (if of that kind) or the default."""
-        from argmine.corpora import corpus_path
-        from argmine.training.data import CorpusSpec
-
         if self.corpus:
             spec = CorpusSpec.parse(self.corpus)
             if spec.kind == kind and spec.path:

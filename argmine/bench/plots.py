@@ -47,7 +47,7 @@ def plot_throughput(sweep: dict[str, dict[int, dict]], baseline_rate: float | No
 
 def _plain_ticks(ax, xs: list[float]) -> None:
     """Label the measured sizes themselves, not powers of the log base."""
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import NullFormatter  # heavy, optional: deferred to plotting
 
     ax.set_xticks(xs, [str(x) for x in xs])
     ax.xaxis.set_minor_formatter(NullFormatter())

@@ -1,16 +1,18 @@
-"""Where a benchmark figure came from: machine, code version, date and command.
+"""Where a benchmark figure came from: machine, argmine version, date and command.
 
-Every result file carries these so that a number in a table can be traced back to the run
-that produced it, and a rerun on another machine is recognisably a different measurement.
+Every result file carries these so that a number can be traced back to the run that
+produced it, and a rerun on another machine is recognisably a different measurement.
+(This project's own benchmark page also records the git commit: ``benchmarks/harness``.)
 """
 
 from __future__ import annotations
 
 import os
 import platform
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
+
+from argmine._version import __version__
 
 
 def cpu_model() -> str:
@@ -66,10 +68,10 @@ def machine_info(device: str = "cpu") -> dict:
         >>> sorted(machine_info())[:3]
         ['cores', 'cores_usable', 'cpu']
     """
-    import torch
+    import torch  # heavy: deferred until a benchmark records its machine
 
     try:
-        import transformers
+        import transformers  # heavy: deferred likewise
 
         transformers_version = transformers.__version__
     except ImportError:  # pragma: no cover - a hard dependency, but do not fail the record
@@ -96,34 +98,6 @@ def machine_info(device: str = "cpu") -> dict:
     }
 
 
-def git_state(path: str | Path | None = None) -> dict:
-    """Return ``{"commit", "dirty"}`` of the checkout holding ``path`` (argmine by default).
-
-    Both are ``None`` outside a git checkout (an installed wheel): the result then names
-    only the argmine version.
-
-    Examples:
-        >>> sorted(git_state())
-        ['commit', 'dirty']
-    """
-    where = Path(path) if path is not None else Path(__file__).resolve().parents[2]
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", *args], cwd=where, capture_output=True, text=True,
-                                  timeout=10, check=False)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    if commit is None:
-        return {"commit": None, "dirty": None}
-    # Tracked changes only: untracked files (e.g. fresh results) do not change the code run.
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status)}
-
-
 def now_utc() -> str:
     """Return the current time as an ISO 8601 string in UTC, to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -137,9 +111,7 @@ def provenance(command: str, device: str = "cpu") -> dict:
         device: The torch device used.
 
     Returns:
-        ``machine``, ``commit``, ``dirty``, ``date``, ``command`` and ``argmine_version``.
+        ``machine``, ``date``, ``command`` and ``argmine_version``.
     """
-    from argmine._version import __version__
-
-    return {"machine": machine_info(device), **git_state(), "date": now_utc(),
+    return {"machine": machine_info(device), "date": now_utc(),
             "command": command, "argmine_version": __version__}

@@ -21,9 +21,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from argmine.bench.components import component_plots, score_components
 from argmine.bench.options import BenchOptions
+from argmine.corpora import read_corpus
+from argmine.corpora.microtexts import read_microtext_folds
+from argmine.decoding.objective import DecodingConfig
 from argmine.document import Document
 from argmine.errors import InputError
+from argmine.evaluation.estimators import BASELINE, start_model
+from argmine.evaluation.plots import plot_confusion, plot_label_f1
+from argmine.evaluation.protocols import cross_validate, evaluate_documents
+from argmine.pipeline import DEFAULT_MODEL, default_model_path, load
+from argmine.training.data import CorpusSpec, load_documents
 
 # Test split per sentence-level corpus; None where the corpus has no official split.
 CORPUS_SPLITS = {"abstrct": "test", "cdcp": "test", "web-discourse": None}
@@ -47,8 +56,7 @@ def model_info(model: str | None) -> dict:
     Returns:
         ``{"name", "path", "type", "trained_on"}``; ``trained_on`` lists corpus kinds.
     """
-    from argmine.pipeline import DEFAULT_MODEL, default_model_path
-    from argmine.scoring import persistence
+    from argmine.scoring import persistence  # torch: deferred (argmine bench --help)
 
     path = default_model_path() if model in (None, DEFAULT_MODEL) else Path(model)
     name = DEFAULT_MODEL if model in (None, DEFAULT_MODEL) else path.name
@@ -71,9 +79,7 @@ def load_miner(options: BenchOptions):
         InputError: E301 for ``--model baseline`` (only ``mtc`` trains one per split) or
             for ``--device cuda`` where it cannot be used.
     """
-    from argmine.pipeline import load
-
-    if options.model == "baseline":
+    if options.model == BASELINE:
         raise InputError("E301", param="--model", owner="argmine bench", value="baseline",
                          expected="a saved model folder here ('baseline' only applies to "
                          "mtc, which trains a baseline per split; save one with argmine "
@@ -93,7 +99,7 @@ def to_device(model, device: str) -> None:
     """
     if device == "cpu":
         return
-    import torch
+    import torch  # heavy: deferred to the runs that ask for a GPU
 
     if not torch.cuda.is_available():
         raise InputError("E301", param="--device", owner="argmine bench",
@@ -153,8 +159,6 @@ def quantized_rows(report: dict, *, corpus: str, split: str, system: str) -> lis
 
 def label_plots(report: dict, out: Path, stem: str, title: str) -> list[str]:
     """Confusion matrix of the classifier's labels and per-label F1 bars; returns file names."""
-    from argmine.evaluation.plots import plot_confusion, plot_label_f1
-
     plot_confusion(report["labels"], out / f"{stem}-confusion.png", f"{title}: confusion")
     bars = {"classifier": report["labels"]}
     if "decoded_labels" in report:
@@ -176,27 +180,12 @@ def _split_name(spec, options: BenchOptions) -> str:
 
 
 # ----------------------------------------------------------------------------- suites
-def _estimators(options: BenchOptions, baseline: bool):
-    """The factory ``microtext_cv`` calls per split: a fresh, unfitted estimator."""
-
-    def make(index: int):
-        if baseline:
-            from argmine.scoring.baseline import BaselineModel
-
-            return BaselineModel(seed=options.seed)
-        from argmine.scoring.config import TrainingConfig
-        from argmine.scoring.model import ArgumentModel
-
-        settings = {"epochs": options.epochs, "seed": options.seed,
-                    "corpus_weights": dict(options.weights),
-                    "units_per_epoch": options.units_per_epoch,
-                    "augment": dict(options.augment), "pair_features": options.pair_features}
-        for name in ("trainable_layers", "batch_units"):
-            if getattr(options, name) is not None:
-                settings[name] = getattr(options, name)
-        return ArgumentModel(TrainingConfig(**settings), device=options.device)
-
-    return make
+def _training(options: BenchOptions) -> dict:
+    """The network's ``TrainingConfig`` settings per split (``None``: the default)."""
+    return {"epochs": options.epochs, "corpus_weights": dict(options.weights),
+            "units_per_epoch": options.units_per_epoch, "augment": dict(options.augment),
+            "pair_features": options.pair_features,
+            "trainable_layers": options.trainable_layers, "batch_units": options.batch_units}
 
 
 def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
@@ -212,12 +201,8 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
         The result: ``corpus``, ``split``, ``protocol``, ``model``, ``rows``, ``results``
         (``microtext_cv``'s report) and ``plots``.
     """
-    from argmine.corpora.microtexts import read_microtext_folds
-    from argmine.evaluation.protocols import microtext_cv
-    from argmine.training.data import CorpusSpec, load_documents
-
     # Settings first: a usage error must not wait for, or depend on, the corpora.
-    baseline = options.model == "baseline"
+    baseline = options.model == BASELINE
     if baseline and options.quantize:
         raise InputError("E301", param="--quantize", owner="argmine bench mtc", value=True,
                          expected="left out with --model baseline (the TF-IDF baseline has no "
@@ -235,9 +220,7 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
     if any(d.meta.get("corpus") == "microtexts" for d in extra):
         raise InputError("E301", param="--extra", owner="argmine bench mtc", value=options.extra,
                          expected="corpora other than the microtexts (they are the test set)")
-    init = None if baseline or options.model is None else options.model
-
-    make = _estimators(options, baseline)
+    init = start_model(options.model)
 
     def show(result: dict) -> None:
         s = result.get("structure", {})
@@ -248,16 +231,15 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
             _log(f"mtc split {result['split']} int8: macro-F1 {q['labels']['macro_f1']:.3f}, "
                  f"{q['label_agreement']:.1%} of labels unchanged")
 
-    from argmine.decoding.objective import DecodingConfig
-
     # Every microtext holds exactly one argument, so its trees are decoded as one tree (the
     # evidence-graph papers decode one tree per text too).
-    report = microtext_cv(docs, folds, make, iterations=options.iterations, init_from=init,
-                          extra_train=extra, structure=True, on_split=show,
-                          decoding=DecodingConfig(single_root=True),
-                          models_dir=options.save_models,
-                          **({"tune": True} if options.tune else {}),
-                          **({"quantize": True} if options.quantize else {}))
+    report = cross_validate(docs, folds, options.model, _training(options), seed=options.seed,
+                            device=options.device, iterations=options.iterations,
+                            extra_train=extra, structure=True, on_split=show,
+                            decoding=DecodingConfig(single_root=True),
+                            models_dir=options.save_models,
+                            **({"tune": True} if options.tune else {}),
+                            **({"quantize": True} if options.quantize else {}))
     if baseline:
         system = "baseline: TF-IDF + position features + logistic regression"
         model = {"name": "baseline", "path": None, "type": "argmine-baseline"}
@@ -291,9 +273,6 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
 
 def _evaluate(options: BenchOptions, spec, out: Path, stem: str, *, check_unseen: bool = False,
               ) -> dict:
-    from argmine.evaluation.protocols import evaluate_documents
-    from argmine.training.data import load_documents
-
     miner, info = load_miner(options)
     if check_unseen and spec.kind in info["trained_on"]:
         raise InputError("E301", param="--corpus", owner="argmine bench cross",
@@ -340,11 +319,6 @@ def run_user(options: BenchOptions, out: Path, stem: str) -> dict:
 
 def run_aae2(options: BenchOptions, out: Path, stem: str) -> dict:
     """AAE2 test essays: 5-label sentences, and MajorClaim/Claim/Premise on gold components."""
-    from argmine.bench.components import component_plots, score_components
-    from argmine.corpora import read_corpus
-    from argmine.evaluation.protocols import evaluate_documents
-    from argmine.training.data import CorpusSpec, load_documents
-
     spec = options.corpus_spec("aae2", "test", "sentence")
     if spec.kind != "aae2":
         raise InputError("E301", param="--corpus", owner="argmine bench aae2",

@@ -1,4 +1,4 @@
-"""Run benchmark suites by name and store each result with its provenance."""
+"""Run benchmark suites by name and store each result with where it came from."""
 
 from __future__ import annotations
 
@@ -9,21 +9,13 @@ from pathlib import Path
 
 from argmine.bench import quality
 from argmine.bench.options import BenchOptions
+from argmine.bench.provenance import provenance
+from argmine.bench.results import BENCH_FORMAT, write_result
+from argmine.bench.scale import run_scale
+from argmine.bench.speed import run_speed
 from argmine.errors import InputError
 
 Suite = Callable[[BenchOptions, Path, str], dict]
-
-
-def _speed(options: BenchOptions, out: Path, stem: str) -> dict:
-    from argmine.bench.speed import run_speed
-
-    return run_speed(options, out, stem)
-
-
-def _scale(options: BenchOptions, out: Path, stem: str) -> dict:
-    from argmine.bench.scale import run_scale
-
-    return run_scale(options, out, stem)
 
 
 SUITES: dict[str, Suite] = {
@@ -34,8 +26,8 @@ SUITES: dict[str, Suite] = {
     "cdcp": quality.run_corpus("cdcp"),
     "web-discourse": quality.run_corpus("web-discourse"),
     "user": quality.run_user,
-    "speed": _speed,
-    "scale": _scale,
+    "speed": run_speed,
+    "scale": run_scale,
 }
 """Suite name → function ``(options, out folder, file stem) -> result``."""
 
@@ -73,9 +65,9 @@ def result_name(suite: str, options: BenchOptions) -> str:
 
 def run_bench(
     suites: Sequence[str], options: BenchOptions, out: str | Path, *, force: bool = False,
-    command: str = "", readme: str | Path | None = None,
+    command: str = "",
 ) -> list[Path]:
-    """Run suites, write one JSON result and its plots per suite, then the Markdown tables.
+    """Run suites, write one JSON result and its plots per suite.
 
     Args:
         suites: Names from :data:`SUITES`, run in the order given.
@@ -83,18 +75,14 @@ def run_bench(
         out: The folder to write into (created if missing).
         force: Overwrite existing results of the same name.
         command: The exact command line, stored in every result.
-        readme: Also regenerate the marked tables block of this Markdown file.
 
     Returns:
-        The files written: result JSON files, then ``results.md`` (and ``readme``).
+        The result JSON files written.
 
     Raises:
         InputError: E301 for an unknown suite, an existing result without ``force``, or
             ``--corpus`` given to several corpus suites at once.
     """
-    from argmine.bench.provenance import provenance
-    from argmine.bench.report import BENCH_FORMAT, write_report, write_result
-
     unknown = [s for s in suites if s not in SUITES]
     if unknown or not suites:
         raise InputError("E301", param="SUITE", owner="argmine bench", value=unknown or suites,
@@ -111,7 +99,7 @@ def run_bench(
                              expected=f"a folder without {name}.json (or pass --force)")
     out.mkdir(parents=True, exist_ok=True)
     if options.threads:
-        import torch
+        import torch  # heavy: deferred to the runs that set threads
 
         torch.set_num_threads(options.threads)
     written = []
@@ -123,4 +111,4 @@ def run_bench(
                   "smoke": options.smoke, **result,
                   **provenance(command, options.device), "options": options.to_dict()}
         written.append(write_result(record, out / f"{name}.json"))
-    return written + write_report(out, readme)
+    return written

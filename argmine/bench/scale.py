@@ -26,8 +26,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from argmine.bench.measure import measure
 from argmine.bench.options import BenchOptions
+from argmine.bench.plots import plot_documents, plot_length
+from argmine.bench.provenance import memory_available_bytes
+from argmine.bench.quality import load_miner
+from argmine.bench.texts import benchmark_documents, source_texts, synthetic_document
+from argmine.decoding.objective import (
+    FULL_LINK_UNITS,
+    DecodingConfig,
+    candidate_blocks,
+    decode,
+)
 
 
 def _log(message: str) -> None:
@@ -52,8 +64,6 @@ def growth(sizes: Sequence[float], seconds: Sequence[float]) -> dict:
         >>> growth([10, 100, 1000], [1, 100, 10000])["growth"]
         'quadratic'
     """
-    import numpy as np
-
     points = [(s, t) for s, t in zip(sizes, seconds) if s > 0 and t > 0]
     if len(points) < 2:
         return {"slope": None, "slope_all": None, "growth": None}
@@ -97,8 +107,6 @@ def pair_bytes(model, n: int) -> int:
         >>> pair_bytes(object(), 100)
         160000
     """
-    from argmine.decoding.objective import FULL_LINK_UNITS
-
     # Past FULL_LINK_UNITS units, links are scored within blocks of at most that many.
     width = min(n, FULL_LINK_UNITS)
     config = getattr(getattr(model, "network_", None), "config", None)
@@ -110,9 +118,7 @@ def pair_bytes(model, n: int) -> int:
 
 def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
     """Time the stages of one document; returns ``{stage: measurement}``."""
-    import torch
-
-    from argmine.decoding.objective import DecodingConfig, decode
+    import torch  # heavy: deferred to the timings
 
     runs = {}
     if hasattr(model, "network_") and hasattr(model, "_encode"):
@@ -125,8 +131,6 @@ def _stage_runs(model, doc, timed: dict) -> dict[str, dict]:
         def encode():
             with torch.inference_mode():
                 model._encode(texts)
-
-        from argmine.decoding.objective import candidate_blocks
 
         blocks = candidate_blocks([u.paragraph for u in doc.units])
 
@@ -155,10 +159,6 @@ def run_scale(options: BenchOptions, out: Path, stem: str) -> dict:
         The result: ``rows`` (scale table: one per stage with its growth), ``results``
         (every point, skipped sizes with reasons) and ``plots``.
     """
-    from argmine.bench.provenance import memory_available_bytes
-    from argmine.bench.quality import load_miner
-    from argmine.bench.texts import benchmark_documents, source_texts, synthetic_document
-
     miner, info = load_miner(options)
     model = miner.model
     texts, source = source_texts(options)
@@ -219,8 +219,6 @@ def run_scale(options: BenchOptions, out: Path, stem: str) -> dict:
                                  "seconds_at_max": points[sizes[-1]] if sizes else None,
                                  "slope": fit["slope"], "slope_all": fit["slope_all"]},
                      "growth": fit["growth"]})
-    from argmine.bench.plots import plot_documents, plot_length
-
     plot_length({s: p for s, (p, v) in series.items() if v == "sentences per document"},
                 out / f"{stem}-length.png")
     plot_documents(series["label, batch of documents"][0], out / f"{stem}-documents.png",

@@ -17,16 +17,17 @@ Every system runs on the same segmented texts in one process, one after the othe
 
 Throughput is in units (sentences) per second: the median over repeats after a warm-up,
 with its spread, as a ratio to argmine label and as a ratio to the pipeline's default call.
-The compute bound puts the encoder's FLOPs per unit (from its config and the measured token
-counts) against the CPU's peak FLOP rate: the fastest of a large square fp32 GEMM and the
-encoder's own GEMM shapes on the same threads, measured before and after the timings (the
-higher counts), so the distance between what runs and what the hardware could do is visible.
+The result also records the encoder's tokens per unit and argmine's padding overhead.
+(``benchmarks/harness`` adds the compute bound of this project's benchmark page through
+``run_speed``'s ``probe``: the encoder's FLOPs per unit against the CPU's peak FLOP rate.)
 """
 
 from __future__ import annotations
 
+import copy
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from argmine.bench.measure import measure, rss_bytes
@@ -36,111 +37,17 @@ from argmine.bench.quality import load_miner
 from argmine.bench.texts import benchmark_documents, source_texts
 from argmine.document import Document
 from argmine.pipeline import ArgumentMiner
+from argmine.schema import LABELS
+from argmine.scoring.encoders import check_encoder_folder, resolve_encoder
+
+Probe = Callable[[dict], Callable[[dict], None]]
+"""A measurement around the timings: called with the encoder's context (``config``,
+``token_counts``, ``padded_tokens_per_unit``, ``encode_chunk``, ``options``) just before
+them; the callable it returns is called with the finished result, which it may extend."""
 
 
 def _log(message: str) -> None:
     print(f"argmine bench: {message}", file=sys.stderr, flush=True)
-
-
-def cpu_peak_flops(size: int = 2048, repeats: int = 5, device: str = "cpu",
-                   shapes: Sequence[tuple[int, int, int]] = ()) -> dict:
-    """Measure the peak fp32 FLOP rate with ``torch.matmul`` on torch's threads.
-
-    A square product of ``size`` and each ``(m, k, n)`` of ``shapes`` (the encoder's own
-    GEMMs, say) are timed; the fastest rate of any of them is the peak. On a shared or
-    throttled CPU one square product alone can come out below what the encoder itself
-    reaches, which would overstate how close the encoder runs to the bound.
-
-    Args:
-        size: Matrix size of the square product (``2 × size³`` FLOPs).
-        repeats: Timed products per shape after one warm-up; the fastest counts.
-        device: ``cpu`` or ``cuda``.
-        shapes: Further ``(m, k, n)`` products: ``(m × k) @ (k × n)``.
-
-    Returns:
-        ``gflops`` (best rate of any shape), ``gflops_median`` (median rate of that shape),
-        ``per_shape`` (best rate per shape), ``size``, ``threads``, ``repeats``.
-
-    Examples:
-        >>> peak = cpu_peak_flops(64, repeats=2, shapes=[(32, 16, 8)])
-        >>> peak["gflops"] == max(s["gflops"] for s in peak["per_shape"])
-        True
-    """
-    import torch
-
-    per_shape = []
-    for m, k, n in [(size, size, size), *shapes]:
-        a = torch.randn(m, k, device=device)
-        b = torch.randn(k, n, device=device)
-        result = measure(lambda a=a, b=b: torch.matmul(a, b), repeats=repeats, warmup=1,
-                         device=device)
-        flops = 2.0 * m * k * n
-        per_shape.append({"shape": [m, k, n],
-                          "gflops": flops / result["seconds"]["min"] / 1e9,
-                          "gflops_median": flops / result["seconds"]["median"] / 1e9})
-    best = max(per_shape, key=lambda s: s["gflops"])
-    return {"gflops": best["gflops"], "gflops_median": best["gflops_median"],
-            "per_shape": per_shape, "size": size, "threads": torch.get_num_threads(),
-            "repeats": repeats}
-
-
-def combine_peaks(*peaks: dict) -> dict:
-    """The higher of several peak measurements (e.g. one before and one after the timings).
-
-    Examples:
-        >>> combine_peaks({"gflops": 2.0}, {"gflops": 3.0})["gflops"]
-        3.0
-    """
-    best = dict(max(peaks, key=lambda p: p["gflops"]))
-    best["measurements_gflops"] = [p["gflops"] for p in peaks]
-    return best
-
-
-def encoder_gemm_shapes(config, padded_tokens_per_chunk: int) -> list[tuple[int, int, int]]:
-    """The encoder's Linear products for one chunk: ``(tokens, in, out)`` per distinct shape.
-
-    Examples:
-        >>> from types import SimpleNamespace
-        >>> encoder_gemm_shapes(SimpleNamespace(hidden_size=4, intermediate_size=16), 10)
-        [(10, 4, 4), (10, 4, 16), (10, 16, 4)]
-    """
-    h, f = config.hidden_size, config.intermediate_size
-    m = max(int(padded_tokens_per_chunk), 1)
-    return [(m, h, h), (m, h, f), (m, f, h)]
-
-
-def encoder_flops(config, token_counts: Sequence[int]) -> dict:
-    """Estimate the encoder's forward FLOPs per unit from its config and the token counts.
-
-    Per layer, the weight matrices (Q, K, V, output: ``4h²``; feed-forward: ``2·h·f``) cost
-    ``2 × params`` FLOPs per token, and attention (``QKᵀ`` and ``AV``) ``4·h·s`` per token
-    for a sequence of ``s`` tokens. Embeddings, layer norms, biases, pooling and argmine's
-    small heads are left out (well under 1 % for MiniLM).
-
-    Args:
-        config: A ``transformers`` config (``hidden_size``, ``num_hidden_layers``,
-            ``intermediate_size``).
-        token_counts: Tokens per unit (special tokens included, no padding).
-
-    Returns:
-        ``params_non_embedding``, ``mean_tokens``, ``flops_per_unit`` and the share
-        ``attention_fraction`` of attention in it.
-
-    Examples:
-        >>> from types import SimpleNamespace
-        >>> c = SimpleNamespace(hidden_size=4, num_hidden_layers=1, intermediate_size=8)
-        >>> encoder_flops(c, [2])["flops_per_unit"]  # 2*(64+64)*2 + 4*4*4
-        576.0
-    """
-    h, layers = config.hidden_size, config.num_hidden_layers
-    f = getattr(config, "intermediate_size", 4 * h)
-    params = layers * (4 * h * h + 2 * h * f)
-    n = max(len(token_counts), 1)
-    dense = sum(2.0 * params * s for s in token_counts) / n
-    attention = sum(4.0 * layers * h * s * s for s in token_counts) / n
-    total = dense + attention
-    return {"params_non_embedding": params, "mean_tokens": sum(token_counts) / n,
-            "flops_per_unit": total, "attention_fraction": attention / total if total else 0.0}
 
 
 def encode_chunk() -> int:
@@ -150,7 +57,7 @@ def encode_chunk() -> int:
         >>> encode_chunk() > 0
         True
     """
-    from argmine.scoring.model import ENCODE_CHUNK
+    from argmine.scoring.model import ENCODE_CHUNK  # torch: deferred
 
     return ENCODE_CHUNK
 
@@ -180,7 +87,7 @@ def padded_tokens(
         >>> padded_tokens(docs, [5, 3], 128, chunk=1)  # each unit alone: no padding
         8
     """
-    from argmine.scoring.fit import batches
+    from argmine.scoring.fit import batches  # torch: deferred
 
     chunk = chunk or encode_chunk()
     total, offset = 0, 0
@@ -196,15 +103,34 @@ def padded_tokens(
     return total
 
 
+def token_stats(docs: Sequence[Document], counts: Sequence[int]) -> dict:
+    """Tokens per unit: useful ones, those argmine's encoder runs, and the padding overhead.
+
+    Args:
+        docs: The documents, in the order they are labelled.
+        counts: Tokens of every unit of ``docs`` in order (see :func:`padded_tokens`).
+
+    Returns:
+        ``mean_tokens``, ``padded_tokens_per_unit`` and ``padding_overhead`` (their ratio).
+    """
+    from argmine.scoring.model import PREDICT_GROUP_UNITS  # torch: deferred
+
+    n = max(len(counts), 1)
+    # predict_proba's default group size, which label and tree use.
+    padded = padded_tokens(docs, counts, PREDICT_GROUP_UNITS) / n
+    mean = sum(counts) / n
+    return {"mean_tokens": mean, "padded_tokens_per_unit": padded,
+            "padding_overhead": padded / max(mean, 1e-9)}
+
+
 def reference_pipeline(encoder: str | None, device: str = "cpu"):
     """The plain ``transformers`` text-classification pipeline over argmine's encoder.
 
     The head is untrained (``num_labels=5``): the reference measures speed, not quality.
     """
+    # transformers: heavy, deferred to the speed runs that time the reference
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
     from transformers.utils import logging as hf_logging
-
-    from argmine.scoring.encoders import check_encoder_folder, resolve_encoder
 
     location, is_local = resolve_encoder(encoder)
     if is_local:  # never run code shipped with the encoder, nor unpickle its weights
@@ -225,14 +151,10 @@ def reference_pipeline(encoder: str | None, device: str = "cpu"):
 
 def _baseline(options: BenchOptions, docs: Sequence[Document], miner):
     """The saved ``--baseline``, or one fitted on the benchmark texts with the model's labels."""
-    from argmine.scoring.baseline import BaselineModel
+    from argmine.scoring.baseline import BaselineModel  # torch: deferred
 
     if options.baseline:
         return BaselineModel.from_pretrained(options.baseline), options.baseline
-    from dataclasses import replace
-
-    from argmine.schema import LABELS
-
     labelled = miner.label_documents(list(docs))
 
     if len({u.label for d in labelled for u in d.units}) < 2:
@@ -262,9 +184,7 @@ INT8 = "argmine (int8)"
 
 def _default_miner(miner, device: str):
     """A copy of the torch ``miner`` on the default backend (``auto``), as ``label`` runs."""
-    import copy
-
-    from argmine.scoring.model import ArgumentModel
+    from argmine.scoring.model import ArgumentModel  # torch: deferred
 
     if device != "cpu" or not isinstance(miner.model, ArgumentModel):
         return miner
@@ -274,9 +194,8 @@ def _default_miner(miner, device: str):
 
 def _int8_miner(miner, device: str):
     """The int8 copy of ``miner`` (same decoding), or ``None`` where there is none to time."""
-    from argmine.pipeline import ArgumentMiner
-    from argmine.scoring.model import ArgumentModel
-    from argmine.scoring.runtimes.int8 import quantize_dynamic
+    from argmine.scoring.model import ArgumentModel  # torch: deferred
+    from argmine.scoring.runtimes.int8 import quantize_dynamic  # torch: deferred
 
     # Dynamic int8 kernels exist for the CPU only; the baseline has nothing to quantize.
     if device != "cpu" or not isinstance(miner.model, ArgumentModel):
@@ -295,8 +214,8 @@ def best_batch(points: dict[int, dict]) -> int:
     return max(sorted(points), key=lambda b: points[b]["units_per_second"]["median"])
 
 
-def speed_rows(runs: dict[str, dict], flops: dict, peak: dict) -> list[dict]:
-    """Speed table rows: throughput with its spread, ratios, memory and the compute bound.
+def speed_rows(runs: dict[str, dict]) -> list[dict]:
+    """Speed table rows: throughput with its spread, ratios and memory.
 
     ``ratio`` is against ``label/argmine`` (the default backend); ``ratio_to_pipeline_default``
     against the transformers pipeline called as users call it (default batch size), where it
@@ -319,12 +238,6 @@ def speed_rows(runs: dict[str, dict], flops: dict, peak: dict) -> list[dict]:
         for key in ("batch_size", "backend"):
             if key in run:
                 metrics[key] = run[key]
-        if run["stage"] != "segment" and run["system"] != "baseline":
-            # The encoder's FLOPs at the measured rate, against the fp32 GEMM peak.
-            achieved = spread["median"] * flops["flops_per_unit"]
-            metrics["gflop_per_unit"] = flops["flops_per_unit"] / 1e9
-            metrics["peak_fraction"] = achieved / (peak["gflops"] * 1e9)
-            metrics["bound_units_per_s"] = peak["gflops"] * 1e9 / flops["flops_per_unit"]
         rows.append({"table": "speed", "stage": run["stage"], "system": run["system"],
                      "metrics": metrics})
     return rows
@@ -360,16 +273,23 @@ def _batch_sweep(options: BenchOptions, miner, docs, hf, timed: dict) -> dict:
     return sweep
 
 
-def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
+def run_speed(options: BenchOptions, out: Path, stem: str, probe: Probe | None = None) -> dict:
     """Time argmine's ``label`` and ``tree`` beside the transformers pipeline and the baseline.
 
     Systems: argmine (fp32) and its int8 copy; the transformers pipeline called with its
     default batch size (as users call it) and at the best batch size of the sweep; the
     baseline.
 
+    Args:
+        options: The settings.
+        out: The output folder (plots go here).
+        stem: The result's file stem.
+        probe: A measurement around the timings (see :data:`Probe`), e.g. the compute bound
+            of ``benchmarks/harness/peaks.py``.
+
     Returns:
         The result: ``rows`` (speed table), ``results`` (every measurement, the batch-size
-        sweep, the FLOP estimate and the CPU peak) and ``plots``.
+        sweep, tokens per unit and padding) and ``plots``.
     """
     device = options.device
     miner, info, int8, default, loaded = _argmine_systems(options)
@@ -386,11 +306,7 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
     baseline, baseline_source = _baseline(options, docs, miner)
     loaded["baseline"] = rss_bytes() - rss0
     base_miner = ArgumentMiner(baseline)
-    config = getattr(miner.model, "config", None)
-    max_length = getattr(config, "max_length", 96)
-    from argmine.scoring.model import PREDICT_GROUP_UNITS  # torch: deferred
-
-    batch_units = PREDICT_GROUP_UNITS  # predict_proba's default, which label/tree use
+    max_length = getattr(getattr(miner.model, "config", None), "max_length", 96)
 
     def hf(batch: int | None):
         # batch None: no batch_size argument at all, exactly as a user calls the pipeline.
@@ -399,15 +315,10 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
 
     counts = [len(ids) for ids in reference.tokenizer(unit_texts, truncation=True,
                                                       max_length=max_length)["input_ids"]]
-    flops = encoder_flops(reference.model.config, counts)
-    flops["padded_tokens_per_unit"] = padded_tokens(docs, counts, batch_units) / max(n_units, 1)
-    flops["padding_overhead"] = flops["padded_tokens_per_unit"] / max(flops["mean_tokens"], 1e-9)
-    # The peak is measured before and after the timings, and the higher one counts: a
-    # machine that slows down in between must not make the encoder look closer to it.
-    shapes = encoder_gemm_shapes(reference.model.config,
-                                 encode_chunk() * flops["padded_tokens_per_unit"])
-    _log("speed: peak FLOP rate")
-    peak_before = cpu_peak_flops(options.gemm_size, options.repeats, device, shapes)
+    tokens = token_stats(docs, counts)
+    finish = probe({"config": reference.model.config, "token_counts": counts,
+                    "padded_tokens_per_unit": tokens["padded_tokens_per_unit"],
+                    "encode_chunk": encode_chunk(), "options": options}) if probe else None
     timed = {"repeats": options.repeats, "warmup": options.warmup, "units": n_units,
              "device": device}
     # The sweep runs first: the pipeline's best batch size is timed in full below.
@@ -431,20 +342,18 @@ def run_speed(options: BenchOptions, out: Path, stem: str) -> dict:
         _log(f"speed: {stage} / {system}")
         runs[f"{stage}/{system}"] = {"stage": stage, "system": system, **extra,
                                      **measure(fn, **timed)}
-    _log(f"speed: peak FLOP rate again ({options.gemm_size}x{options.gemm_size} GEMM and the "
-         "encoder's own shapes)")
-    peak = combine_peaks(peak_before, cpu_peak_flops(options.gemm_size, options.repeats,
-                                                     device, shapes))
-    rows = speed_rows(runs, flops, peak)
     plot_throughput(sweep, runs["label/baseline"]["units_per_second"]["median"],
                     out / f"{stem}-throughput.png")
-    return {"corpus": source, "split": f"{len(docs)} documents, {n_units} units",
+    result = {"corpus": source, "split": f"{len(docs)} documents, {n_units} units",
             "protocol": f"median of {options.repeats} runs after {options.warmup} warm-up, "
             "same texts for every system, one process",
-            "model": {**info, "baseline": baseline_source}, "rows": rows,
+            "model": {**info, "baseline": baseline_source}, "rows": speed_rows(runs),
             "results": {"runs": runs, "batch_sweep": {k: {str(b): v for b, v in s.items()}
                                                       for k, s in sweep.items()},
                         "pipeline_best_batch_size": best, "default_backend": backend,
-                        "flops": flops, "cpu_peak": peak,
+                        "tokens": tokens,
                         "load_rss_mib": {k: round(v / 2**20, 1) for k, v in loaded.items()}},
             "plots": [f"{stem}-throughput.png"]}
+    if finish is not None:
+        finish(result)
+    return result

@@ -6,7 +6,10 @@ import itertools
 from pathlib import Path
 
 from argmine.bench.options import BenchOptions
+from argmine.corpora import read_corpus
 from argmine.document import Document
+from argmine.pipeline import ArgumentMiner
+from argmine.text.paragraphs import paragraph_spans
 
 # Used only where the seed file is missing (an installed wheel has no seeds/ folder).
 _FALLBACK = (
@@ -34,15 +37,11 @@ def source_texts(options: BenchOptions) -> tuple[list[str], str]:
     paragraphs of the seed op-ed, each a document.
     """
     if options.corpus:
-        from argmine.corpora import read_corpus
-
         spec = options.corpus_spec("microtexts")
         extra = {"split": spec.split} if spec.split else {}
         docs = read_corpus(spec.kind, spec.path, **extra)
         texts = [d.text for d in docs if d.text.strip()]
         return texts, f"{spec.kind}{'@' + spec.split if spec.split else ''} raw texts"
-    from argmine.text.paragraphs import paragraph_spans
-
     text = seed_text()
     texts = [text[a:b] for a, b in paragraph_spans(text)]
     return texts, "paragraphs of seeds/track-ii-talks.txt"
@@ -54,8 +53,6 @@ def benchmark_documents(texts: list[str], units: int) -> tuple[list[str], list[D
     Returns:
         The texts used (repeats included) and their segmented documents, ids ``doc0`` …
     """
-    from argmine.pipeline import ArgumentMiner
-
     chosen, docs, total = [], [], 0
     for i, text in enumerate(itertools.cycle(texts)):
         if total >= units or i >= 100 * max(len(texts), 1) + units:
@@ -74,8 +71,6 @@ def synthetic_document(sentences: list[str], n: int, doc_id: str = "synthetic") 
         >>> len(synthetic_document(["A b.", "C d."], 7).units)
         7
     """
-    from argmine.pipeline import ArgumentMiner
-
     picked = [s for s, _ in zip(itertools.cycle(sentences), range(n))]
     # Paragraph breaks every five sentences keep the position features realistic.
     pieces = [s + ("\n" if (i + 1) % 5 == 0 else " ") for i, s in enumerate(picked)]

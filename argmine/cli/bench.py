@@ -1,9 +1,17 @@
-"""``argmine bench``: reproducible quality, speed and scale benchmarks into a results folder."""
+"""``argmine bench``: reproducible quality, speed and scale benchmarks into a results folder.
+
+Like every CLI module, this one imports argmine's modules inside its functions, so that
+``argmine --help`` and the checks of its arguments start at once.
+"""
 
 from __future__ import annotations
 
 import argparse
 import shlex
+
+SUITES = ("mtc", "aae2", "cross", "abstrct", "cdcp", "web-discourse", "user", "speed", "scale")
+"""The suites of ``argmine.bench.runner.SUITES``, named here so that building the parser
+imports no benchmark code (tests/test_bench.py checks that the two agree)."""
 
 SUITE_HELP = (
     "mtc: microtexts fixed 10x5 folds (train per split; --iterations, --model as start "
@@ -12,8 +20,7 @@ SUITE_HELP = (
     "(default: the microtexts); abstrct, cdcp, web-discourse: sentence level, test split "
     "where there is one; user: your corpus in argmine's JSONL schema (--corpus jsonl:PATH); "
     "speed: throughput and peak memory of label and tree beside the transformers pipeline "
-    "and the baseline, with the compute bound; scale: time against document length and "
-    "number of documents; report: only regenerate the tables from the JSON in --out."
+    "and the baseline; scale: time against document length and number of documents."
 )
 
 
@@ -27,21 +34,17 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def register(sub) -> None:
     """Add the sub-command."""
-    from argmine.bench.runner import SUITES
     from argmine.scoring.augment import REWRITES
 
     parser = sub.add_parser(
         "bench", help="run benchmark suites and write JSON results, tables and plots",
         description="Run one or more benchmark suites and write, per suite, a JSON result "
-        "(corpus, split, protocol, model, machine, commit, date, exact command) and PNG "
-        "plots into --out, then results.md with the tables (published figures in rows of "
-        "their own). " + SUITE_HELP,
+        "(corpus, split, protocol, model, machine, date, exact command) and PNG plots into "
+        "--out. " + SUITE_HELP,
     )
     parser.add_argument("suites", nargs="+", metavar="SUITE",
-                        choices=[*SUITES, "report"], help=", ".join([*SUITES, "report"]))
+                        choices=list(SUITES), help=", ".join(SUITES))
     parser.add_argument("--out", required=True, help="results folder")
-    parser.add_argument("--readme", help="also regenerate the tables block of this Markdown "
-                        "file (between the argmine-bench markers)")
     parser.add_argument("--force", action="store_true", help="overwrite existing results")
     parser.add_argument("--model", help="model folder (default: the shipped model). mtc: the "
                         "model each split starts from, 'baseline' for the classical baseline, "
@@ -93,8 +96,8 @@ def register(sub) -> None:
                         help="scale: numbers of documents (1,4,16,64,256)")
     parser.add_argument("--doc-size", type=int, help="scale: sentences per document in the "
                         "document-count series (10)")
-    parser.add_argument("--gemm-size", type=int, help="speed: GEMM size for the peak FLOP "
-                        "rate (2048)")
+    parser.add_argument("--gemm-size", type=int, help="speed: matrix size of a peak FLOP "
+                        "probe, where the speed suite is given one (2048)")
     parser.add_argument("--time-limit", type=float, help="scale: skip larger sizes after a "
                         "point slower than this many seconds (120)")
     parser.add_argument("--smoke", action="store_true", help="tiny configuration that only "
@@ -127,16 +130,7 @@ def command_line(args) -> str:
 
 def run(args) -> int:
     """Run the sub-command."""
-    from argmine.bench import BenchOptions, run_bench, write_report
-    from argmine.errors import InputError
-
-    if "report" in args.suites:
-        if len(args.suites) > 1:
-            raise InputError("E301", param="SUITE", owner="argmine bench", value=args.suites,
-                             expected="'report' alone (it only regenerates the tables)")
-        for path in write_report(args.out, args.readme):
-            print(path)
-        return 0
+    from argmine.bench import BenchOptions, run_bench
     from argmine.cli._io import parse_weights
 
     options = BenchOptions(
@@ -154,6 +148,6 @@ def run(args) -> int:
         smoke=args.smoke,
     )
     for path in run_bench(args.suites, options, args.out, force=args.force,
-                          command=command_line(args), readme=args.readme):
+                          command=command_line(args)):
         print(path)
     return 0

@@ -1,4 +1,8 @@
-"""``argmine evaluate``: score a model on a labelled corpus, or run the fixed-fold protocol."""
+"""``argmine evaluate``: score a model on a labelled corpus, or run the fixed-fold protocol.
+
+Like every CLI module, this one imports argmine's modules inside its functions, so that
+``argmine --help`` and the checks of its arguments start at once.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +68,9 @@ def register(sub) -> None:
 def run(args) -> int:
     """Run the sub-command."""
     from argmine.cli._io import decoding_from_args, parse_weights
-    from argmine.evaluation.protocols import evaluate_documents, microtext_cv
+    from argmine.corpora import corpus_path
+    from argmine.corpora.microtexts import read_microtext_folds
+    from argmine.evaluation.protocols import cross_validate, evaluate_documents
     from argmine.pipeline import load
     from argmine.training.data import CorpusSpec, load_documents
 
@@ -83,29 +89,13 @@ def run(args) -> int:
         report = evaluate_documents(miner, docs, structure=structure)
         report["protocol"] = f"{args.corpus}, gold units ({spec.level or 'default'} level)"
     else:
-        from argmine.corpora.microtexts import read_microtext_folds
-
         docs = load_documents(spec)
         root = Path(spec.path) if spec.path else None
-        from argmine.corpora import corpus_path
-
         folds = read_microtext_folds(root or corpus_path("microtexts"))
-
-        def make(index: int):
-            if args.model == "baseline":
-                from argmine.scoring.baseline import BaselineModel
-
-                return BaselineModel(seed=args.seed)
-            from argmine.scoring.config import TrainingConfig
-            from argmine.scoring.model import ArgumentModel
-
-            return ArgumentModel(TrainingConfig(
-                epochs=args.epochs, seed=args.seed, context=not args.no_context,
-                corpus_weights=weights, units_per_epoch=args.units_per_epoch, augment=augment,
-                position_features=not args.no_position, marker_features=not args.no_markers),
-                device=args.device)
-
-        init = None if args.model in (None, "baseline") else args.model
+        training = {"epochs": args.epochs, "context": not args.no_context,
+                    "corpus_weights": weights, "units_per_epoch": args.units_per_epoch,
+                    "augment": augment, "position_features": not args.no_position,
+                    "marker_features": not args.no_markers}
         extra = [d for s in args.extra for d in load_documents(CorpusSpec.parse(s))]
 
         def show(result: dict) -> None:
@@ -115,9 +105,10 @@ def run(args) -> int:
                      if "decoded_labels" in result else "")
                   + " ".join(f"{k} {v:.3f}" for k, v in s.items()), file=sys.stderr)
 
-        report = microtext_cv(docs, folds, make, iterations=args.iterations, init_from=init,
-                              extra_train=extra, tune=args.tune_decoding,
-                              structure=structure, decoding=decoding, on_split=show)
+        report = cross_validate(docs, folds, args.model, training, seed=args.seed,
+                                device=args.device, iterations=args.iterations,
+                                extra_train=extra, tune=args.tune_decoding,
+                                structure=structure, decoding=decoding, on_split=show)
     text = json.dumps(report, indent=1)
     print(text)
     if args.output:

@@ -46,63 +46,19 @@ from typing import NamedTuple
 import numpy as np
 
 from argmine.decoding.algorithms import cle_or_none, eisner_or_none, invalid
+
+# Re-exported: long-document blocks were defined here first.
+from argmine.decoding.blocks import FULL_LINK_UNITS, candidate_blocks  # noqa: F401
 from argmine.schema import LABELS, Label, RelationKind, Role, label_for
-
-FULL_LINK_UNITS = 256
-"""Documents up to this many units score and decode every ordered pair of units (n × n).
-
-Longer ones are cut into blocks of at most this many units (:func:`candidate_blocks`), and a
-unit's candidate parents are the units of its block: link scores take n × block floats and
-decoding is block by block, so memory and time grow linearly with the document instead of
-quadratically (n × n float64 is 3.2 GB at 20,000 sentences). No document of the corpora
-comes near: their longest have 74 sentences (web-discourse), 34 (AAE2, CDCP), 32 (AbstRCT)
-and 6 (microtexts), so they decode exactly as without blocks."""
 
 _EPS = 1e-12  # floor for probabilities before taking logs: log(0) would veto an edge outright
 _NEG = -np.inf
+_WEAK_ROOT = 1e4  # the cost of a root under DecodingConfig.min_root_claim
 _CLAIM, _PREMISE, _COUNTER, _REBUTTAL, _NONE = (LABELS.index(x) for x in (
     Label.CLAIM, Label.PREMISE, Label.COUNTERARGUMENT, Label.REBUTTAL, Label.NONE))
 _P, _O = 0, 1  # role codes in the dynamic programme
 
 
-
-def candidate_blocks(paragraphs: Sequence[int], limit: int = FULL_LINK_UNITS
-                     ) -> list[tuple[int, int]]:
-    """Cut a document into runs of whole paragraphs of at most ``limit`` units.
-
-    Every unit's candidate parents are the units of its block. Blocks follow paragraph
-    breaks because an argument rarely reaches across one it could not also reach across
-    the next; a paragraph longer than ``limit`` is cut into pieces of ``limit`` units.
-
-    Args:
-        paragraphs: The paragraph number of every unit, in text order.
-        limit: The most units in one block; a document of at most ``limit`` units is one
-            block.
-
-    Returns:
-        ``(start, stop)`` unit ranges covering the document in order.
-
-    Examples:
-        >>> candidate_blocks([0, 0, 1, 1, 1, 2], limit=4)
-        [(0, 2), (2, 6)]
-        >>> candidate_blocks([0] * 5, limit=2)
-        [(0, 2), (2, 4), (4, 5)]
-    """
-    n = len(paragraphs)
-    if n <= limit:
-        return [(0, n)] if n else []
-    runs, start = [], 0  # paragraphs as (start, stop), the long ones already cut
-    for i in range(1, n + 1):
-        if i == n or paragraphs[i] != paragraphs[i - 1]:
-            runs += [(s, min(s + limit, i)) for s in range(start, i, limit)]
-            start = i
-    blocks = [runs[0]]
-    for s, e in runs[1:]:
-        if e - blocks[-1][0] <= limit:
-            blocks[-1] = (blocks[-1][0], e)
-        else:
-            blocks.append((s, e))
-    return blocks
 
 @dataclass(frozen=True)
 class DecodingConfig:
@@ -126,6 +82,9 @@ class DecodingConfig:
             projectivity constraint (Eisner's algorithm is cubic in the number of units).
         coordinate_lists: Decode the items of a paragraph-per-item ordinal list as
             coordinate (callers pass them to :func:`decode`; see ``coordinate`` there).
+        min_root_claim: A unit whose claim probability is below this may be a root only at
+            a prohibitive cost (it attaches, or is ``none``), except the unit of the document
+            most likely to be a claim; ``None`` lets any unit be a root.
 
     Examples:
         >>> DecodingConfig(single_root=True, window=3).window
@@ -147,6 +106,10 @@ class DecodingConfig:
     projective: bool = True
     projective_limit: int = 200
     coordinate_lists: bool = True
+    # A floor, not a tuned weight: a tree's root is its claim, and a root the classifier
+    # gives a claim probability of .07 was the first-use complaint (issue 18). Its effect on
+    # the benchmark corpora is in benchmarks/README.md (Decoding).
+    min_root_claim: float | None = 0.2
 
     def __post_init__(self) -> None:
         for name, low, high, expected in (
@@ -158,10 +121,11 @@ class DecodingConfig:
             ("window", 1, np.inf, "None or an integer >= 1"),
             ("refine_iterations", 0, np.inf, "an integer >= 0"),
             ("projective_limit", 1, np.inf, "an integer >= 1"),
+            ("min_root_claim", 0, 1, "None or a number in [0, 1]"),
         ):
             x = getattr(self, name)
             whole = name in ("window", "refine_iterations", "projective_limit")
-            if x is None and name in ("none_threshold", "window"):
+            if x is None and name in ("none_threshold", "window", "min_root_claim"):
                 continue
             if (isinstance(x, bool) or not isinstance(x, int if whole else (int, float))
                     or not (np.isfinite(x) and low <= x <= high)):
@@ -538,13 +502,30 @@ def _evidence(q: np.ndarray, link: np.ndarray, attack: np.ndarray,
                      none_score)
 
 
+def _floored_roots(q: np.ndarray, root_score: np.ndarray, units: np.ndarray,
+                   cfg: DecodingConfig) -> np.ndarray:
+    """Root scores of ``units`` with the cost of :attr:`DecodingConfig.min_root_claim`.
+
+    The likeliest claim among ``units`` is spared, so a text whose every unit is doubtful
+    still has a tree; the cost is finite, so a forest always exists (a unit with no allowed
+    parent stays a root), but above any difference the log probabilities can make up.
+    """
+    scores = root_score[units]
+    if cfg.min_root_claim is None or not len(units):
+        return scores
+    weak = q[units, _CLAIM] < cfg.min_root_claim
+    weak[np.argmax(q[units, _CLAIM])] = False
+    return np.where(weak, scores - _WEAK_ROOT, scores)
+
+
 def _decode(ev: _Evidence, cfg: DecodingConfig, candidates: np.ndarray | None) -> Decoding:
     """Decode, each unit's parent among its ``candidates`` if given."""
     q, link, attack, log_link, label_term, log_kind, root_score, marginal, none_score = ev
     n = len(q)
     if candidates is not None:
         marginal = np.where(candidates, marginal, _NEG)
-    best_in_tree = np.maximum(root_score, marginal.max(axis=1, initial=_NEG))
+    floored = _floored_roots(q, root_score, np.arange(n), cfg)
+    best_in_tree = np.maximum(floored, marginal.max(axis=1, initial=_NEG))
     excluded = (none_score > best_in_tree) | (q[:, _NONE] >= (cfg.none_threshold or np.inf))
     kept = np.flatnonzero(~excluded)
     m = len(kept)
@@ -555,7 +536,8 @@ def _decode(ev: _Evidence, cfg: DecodingConfig, candidates: np.ndarray | None) -
         if candidates is not None:
             allowed &= candidates[sub_idx]
         np.fill_diagonal(allowed, False)
-        terms = (root_score[kept], cfg.link_weight * log_link[sub_idx], log_kind[sub_idx],
+        roots_k = _floored_roots(q, root_score, kept, cfg)
+        terms = (roots_k, cfg.link_weight * log_link[sub_idx], log_kind[sub_idx],
                  label_term[kept])
         parents_k = _arborescence(np.where(allowed, marginal[sub_idx], _NEG), terms[0], cfg)
         if parents_k is None:  # cannot happen: every kept unit may be a root
@@ -570,6 +552,9 @@ def _decode(ev: _Evidence, cfg: DecodingConfig, candidates: np.ndarray | None) -
                             cfg.refine_iterations + 1)
             state = max(state, other, key=lambda s: s[3])
         parents_k, roles_k, kinds_k, objective = state
+        # Report the objective in log probabilities: the floor's cost steered the search only.
+        objective += _WEAK_ROOT * sum(1 for c, p in enumerate(parents_k)
+                                      if p < 0 and roots_k[c] < root_score[kept[c]])
     parents: list[int | None] = [None] * n
     kinds: list[RelationKind | None] = [None] * n
     roles: list[Role | None] = [None] * n

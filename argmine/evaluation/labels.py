@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from argmine.errors import InputError
 from argmine.schema import ARGUMENTATIVE_LABELS, LABELS, Label
 
 
@@ -64,8 +65,6 @@ def label_report(
         (0.667, 0.5)
     """
     if len(gold) != len(pred):
-        from argmine.errors import InputError
-
         raise InputError("E301", param="pred", owner="label_report",
                          expected=f"{len(gold)} labels like gold", value=len(pred))
     if labels is None:

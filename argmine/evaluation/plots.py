@@ -9,7 +9,7 @@ from argmine.errors import InputError
 
 def pyplot():
     """matplotlib.pyplot on the Agg backend; E301 naming the extra where it is missing."""
-    try:
+    try:  # matplotlib: heavy and optional, imported only when a plot is drawn
         import matplotlib
 
         matplotlib.use("Agg")

@@ -1,17 +1,18 @@
 """Evaluation protocols: a trained model on a test set, and the microtexts' fixed folds.
 
 Every protocol returns plain JSON-ready dicts, which the CLI prints and ``argmine bench``
-stores with the machine, commit and command that produced them.
+stores with the machine, date and command that produced them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from argmine.document import Document, Relation
+from argmine.evaluation.estimators import estimator_factory, start_model
 from argmine.evaluation.labels import average_reports, label_report
 from argmine.evaluation.structure import structure_scores
 from argmine.evaluation.tuning import tune_decoding
@@ -198,6 +199,40 @@ def microtext_cv(
             "quantized_modules": quantized[0]["quantized_modules"],
         }
     return out
+
+
+def cross_validate(
+    documents: Sequence[Document],
+    folds,
+    model: str | None,
+    settings: Mapping[str, object],
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+    **options,
+) -> dict:
+    """The microtexts' fixed folds with estimators named by a model argument.
+
+    The one driver behind ``argmine evaluate --protocol mtc-folds`` and ``argmine bench
+    mtc``: the estimators come from :func:`argmine.evaluation.estimators.estimator_factory`,
+    every network starts from ``model`` where it is a saved model folder, and the rest is
+    :func:`microtext_cv`.
+
+    Args:
+        documents: The microtext documents.
+        folds: ``FoldSplit``s from ``read_microtext_folds``.
+        model: ``"baseline"``, a saved model folder to start from, or ``None`` (the network
+            from its base encoder).
+        settings: ``TrainingConfig`` fields of the network (``None``: the default).
+        seed: Random seed of training.
+        device: The torch device of the network.
+        **options: The keyword arguments of :func:`microtext_cv`.
+
+    Returns:
+        :func:`microtext_cv`'s report.
+    """
+    make = estimator_factory(model, settings, seed=seed, device=device)
+    return microtext_cv(documents, folds, make, init_from=start_model(model), **options)
 
 
 def _fit_or_load(estimator, train: Sequence[Document], saved: Path | None,

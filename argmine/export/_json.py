@@ -20,7 +20,7 @@ from typing import Any
 from argmine.document import ArgumentTree, Document, Relation, Unit
 from argmine.errors import InputError
 from argmine.export._common import links
-from argmine.schema import LABELS, RelationKind, Role, to_label
+from argmine.schema import RelationKind, Role, to_label
 
 _WHAT = "argmine JSON export"
 
@@ -178,44 +178,6 @@ def _rebuild_text(units: tuple[Unit, ...]) -> str:
         parts.append(unit.text)
         length = unit.end
     return "".join(parts)
-
-
-def to_jsonl_records(doc: Document) -> list[dict[str, Any]]:
-    """Return one flat record per unit, as ``argmine label`` writes them (one JSON line each).
-
-    Each record holds ``doc``, ``index``, ``start``, ``end``, ``text``, ``label``, ``score``
-    and ``scores``: the probability of each of the five labels in canonical order, ``None``
-    for a label the unit has no score for, or ``scores`` itself ``None`` when the unit
-    carries no per-label scores at all.
-
-    Examples:
-        >>> from argmine import Document, Label, Unit
-        >>> unit = Unit(0, "Talk.", 0, 5, label=Label.CLAIM, score=0.7,
-        ...             scores={"claim": 0.7, "premise": 0.2, "counterargument": 0.05,
-        ...                     "rebuttal": 0.03, "none": 0.02})
-        >>> record = to_jsonl_records(Document("d", "Talk.", (unit,)))[0]
-        >>> record["label"], list(record["scores"])
-        ('claim', ['claim', 'premise', 'counterargument', 'rebuttal', 'none'])
-    """
-    records = []
-    for unit in doc.units:
-        scores = None
-        if unit.scores is not None:
-            given = {str(k): v for k, v in unit.scores.items()}
-            scores = {lab.value: _opt_float(given.get(lab.value)) for lab in LABELS}
-        records.append(
-            {
-                "doc": doc.id,
-                "index": unit.index,
-                "start": unit.start,
-                "end": unit.end,
-                "text": unit.text,
-                "label": None if unit.label is None else unit.label.value,
-                "score": _opt_float(unit.score),
-                "scores": scores,
-            }
-        )
-    return records
 
 
 def _opt_float(value: Any) -> float | None:

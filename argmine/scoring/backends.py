@@ -6,12 +6,20 @@ Apart from :mod:`argmine.scoring.runtimes.onnx` so that checking a name imports 
 from __future__ import annotations
 
 import importlib.util
+import os
+from pathlib import Path
 
 from argmine.errors import InputError
 
 BACKENDS = ("auto", "torch", "onnx")
 """``auto`` (the default of ``argmine.load`` and the command line): ONNX Runtime where it
 runs (installed, CPU, fp32, an encoder that exports), else torch."""
+
+
+def cache_dir() -> Path:
+    """Where exported graphs are kept: ``$ARGMINE_CACHE/onnx`` or ``~/.cache/argmine/onnx``."""
+    root = os.environ.get("ARGMINE_CACHE") or Path.home() / ".cache" / "argmine"
+    return Path(root) / "onnx"
 
 
 def onnx_installed() -> bool:

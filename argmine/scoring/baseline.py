@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from argmine.decoding.objective import FULL_LINK_UNITS, candidate_blocks
+from argmine.decoding.blocks import FULL_LINK_UNITS, candidate_blocks
 from argmine.document import Document
 from argmine.errors import InputError, ModelFormatError, NotFittedError
 from argmine.schema import LABELS, Label
 from argmine.scoring import persistence
-from argmine.scoring.features import unit_features
+from argmine.scoring.features import n_features, unit_features
+from argmine.scoring.modelcard import training_corpora, write_card
+from argmine.scoring.protocol import Prediction
 
 MODEL_TYPE = "argmine-baseline"
 
@@ -89,6 +91,7 @@ class BaselineModel:
                                               random_state=self.seed)
         self.classifier_.fit(self._matrix(docs), y)
         self.labels_ = tuple(LABELS)
+        self.training_corpora_ = training_corpora(documents)
         return self
 
     def _check_fitted(self) -> None:
@@ -105,8 +108,6 @@ class BaselineModel:
             link_block: Documents longer than this get links block by block, as
                 :meth:`argmine.scoring.model.ArgumentModel.predict_proba` does; ``None``: never.
         """
-        from argmine.scoring.protocol import Prediction
-
         self._check_fitted()
         docs = [d for d in documents if d.units]
         probs = self.classifier_.predict_proba(self._matrix(docs)) if docs else np.zeros((0, 5))
@@ -163,6 +164,7 @@ class BaselineModel:
             "intercept": torch.tensor(self.classifier_.intercept_),
             "idf": torch.tensor(self.vectorizer_.idf_),
         }
+        card = card or getattr(self, "card_", None) or write_card(self)
         return persistence.save_model(directory, config, state, card=card, dtype=torch.float64)
 
     @classmethod
@@ -195,6 +197,7 @@ class BaselineModel:
             raise ModelFormatError("E203", path=directory / persistence.CONFIG_NAME,
                                    detail=json.dumps(repr(exc))) from None
         _check_folder(config, state, directory, model)
+        model.card_ = _card(directory)
         return model
 
 
@@ -206,8 +209,6 @@ def _check_folder(config: dict, state: dict, directory: Path, model: BaselineMod
             setting, class list or vocabulary, E211/E213/E214 for tensors of the wrong
             shape, non-finite values or the wrong dtype.
     """
-    from argmine.scoring.features import n_features
-
     path = directory / persistence.CONFIG_NAME
     expected = [label.value for label in LABELS]
     if config["labels"] != expected:
@@ -255,3 +256,9 @@ def _check_folder(config: dict, state: dict, directory: Path, model: BaselineMod
         "coef": ((rows, width), torch.float64),
         "intercept": ((rows,), torch.float64),
     }, directory / persistence.WEIGHTS_NAME)
+
+
+def _card(directory: Path) -> str | None:
+    """The model card of a folder, carried along when the model is saved again."""
+    path = directory / persistence.CARD_NAME
+    return path.read_text(encoding="utf-8") if path.is_file() else None

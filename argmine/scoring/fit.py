@@ -25,8 +25,10 @@ from argmine.errors import InputError
 from argmine.schema import LABELS, RelationKind
 from argmine.scoring import persistence
 from argmine.scoring.augment import augment_epoch
+from argmine.scoring.batching import batches  # noqa: F401 - the fit loop and callers use it
 from argmine.scoring.config import TrainingConfig
 from argmine.scoring.features import PAIR_FEATURES, n_features
+from argmine.scoring.modelcard import training_corpora
 from argmine.scoring.network import NetworkConfig, freeze_lower_layers
 
 logger = logging.getLogger(__name__)
@@ -95,22 +97,6 @@ def sample_epoch(
             i += 1
     rng.shuffle(chosen)
     return augment_epoch(chosen, config.augment, rng)
-
-
-def batches(docs: Sequence[Document], batch_units: int) -> list[list[Document]]:
-    """Group whole documents into batches of about ``batch_units`` units."""
-    out: list[list[Document]] = []
-    current: list[Document] = []
-    size = 0
-    for doc in docs:
-        current.append(doc)
-        size += len(doc.units)
-        if size >= batch_units:
-            out.append(current)
-            current, size = [], 0
-    if current:
-        out.append(current)
-    return out
 
 
 def class_weights(documents: Sequence[Document], config: TrainingConfig) -> torch.Tensor:
@@ -231,6 +217,7 @@ def fit_model(model, documents: Sequence[Document],
     docs, dev = _train_and_dev(documents, dev_documents, cfg)
     # Kept (not saved) so that callers can tune decoding on data the test never sees.
     model.dev_documents_ = list(dev)
+    model.training_corpora_ = training_corpora(docs)
     _prepare_network(model, init_from)
     optimizer, scheduler = _optimizer(model, docs)
     weights = class_weights(docs, cfg).to(model.device)

@@ -15,15 +15,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from argmine.decoding.objective import FULL_LINK_UNITS, candidate_blocks
+from argmine.decoding.blocks import FULL_LINK_UNITS, candidate_blocks
 from argmine.document import Document
-from argmine.errors import ModelFormatError, NotFittedError
+from argmine.errors import InputError, ModelFormatError, NotFittedError
 from argmine.schema import LABELS, Label
 from argmine.scoring import fit as T
 from argmine.scoring import persistence
+from argmine.scoring.backends import check_backend, onnx_installed
+from argmine.scoring.batching import ENCODE_CHUNK, PREDICT_GROUP_UNITS, batches
 from argmine.scoring.config import TrainingConfig
 from argmine.scoring.encoders import DEFAULT_ENCODER, load_encoder
 from argmine.scoring.features import PAIR_FEATURES, n_features, pair_features, unit_features
+from argmine.scoring.modelcard import write_card
 from argmine.scoring.network import (
     ArgumentNetwork,
     NetworkConfig,
@@ -37,19 +40,10 @@ from argmine.scoring.protocol import Prediction
 logger = logging.getLogger(__name__)
 
 MODEL_TYPE = "argmine-network"
-ENCODE_CHUNK = 32
-"""Units per encoder call at inference, after sorting by length (little padding, fair GEMMs)."""
-
-PREDICT_GROUP_UNITS = 512
-"""Units :meth:`ArgumentModel.predict_proba` encodes together by default. The more units
-are sorted together, the closer in length the units of each chunk, the less padding: on
-the AAE2 test essays 512 pad 7% over the real tokens, 128 pad 23%."""
 
 
 def _device(device: str | torch.device) -> torch.device:
     """A torch device, refusing names torch does not know and CUDA where there is none."""
-    from argmine.errors import InputError
-
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
@@ -132,7 +126,6 @@ class ArgumentModel:
             InputError: E301 for an unknown backend, ``onnx`` without ONNX Runtime, or
                 ``onnx`` on a non-CPU device.
         """
-        from argmine.scoring.backends import check_backend, onnx_installed
         from argmine.scoring.runtimes.onnx import OnnxEncoder
 
         check_backend(backend, owner="ArgumentModel.use_backend")
@@ -146,8 +139,6 @@ class ArgumentModel:
             self.__dict__.pop("onnx_encoder_", None)
             return self
         if self.device.type != "cpu":
-            from argmine.errors import InputError
-
             raise InputError("E301", param="backend", owner="ArgumentModel.use_backend",
                              value=backend, expected="'torch' on a GPU (onnx runs on the CPU)")
         try:
@@ -365,7 +356,7 @@ class ArgumentModel:
                 results[i] = Prediction(np.zeros((0, 5)), np.zeros((0, 1)) if links else None,
                                         np.zeros((0, 0)) if links else None)
         with torch.inference_mode():
-            for group in T.batches([documents[i] for i in order], batch_units):
+            for group in batches([documents[i] for i in order], batch_units):
                 outs = self.forward(group, links=links, link_block=link_block)
                 for o in outs:
                     i = order.pop(0)
@@ -441,6 +432,8 @@ class ArgumentModel:
             "training": self.config.to_dict(),
             "trainable_parameters": self.trainable_names_,
         }
+        # A card always: the one given, the one this model was loaded with, or a new one.
+        card = card or getattr(self, "card_", None) or write_card(self)
         return persistence.save_model(directory, config, self.trainable_state(), card=card)
 
     @classmethod
@@ -493,6 +486,9 @@ class ArgumentModel:
                                   directory / persistence.WEIGHTS_NAME)
         model.network_.load_state_dict(state, strict=False)
         model.network_.to(model.device).eval()
+        card = directory / persistence.CARD_NAME
+        # Carried along, so that saving a loaded model again keeps its measured figures.
+        model.card_ = card.read_text(encoding="utf-8") if card.is_file() else None
         return model
 
     def __deepcopy__(self, memo):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 
 from argmine._version import __version__
+from argmine.document import Document
 
 LICENCES = {
     "microtexts": "CC BY-NC-SA 4.0",
@@ -16,28 +18,58 @@ LICENCES = {
 }
 
 
+def training_corpora(documents: Sequence[Document]) -> dict[str, int]:
+    """Documents per corpus (a document's ``meta["corpus"]``, else ``"user"``), for the card.
+
+    Examples:
+        >>> training_corpora([Document("a", "", meta={"corpus": "microtexts"}), Document("b", "")])
+        {'microtexts': 1, 'user': 1}
+    """
+    return dict(sorted(Counter(str(d.meta.get("corpus", "user")) for d in documents).items()))
+
+
 def write_card(model, *, corpora: Sequence[str] = (), scores: str | None = None) -> str:
-    """Return a Markdown model card for a fitted model."""
-    cfg = model.config
-    lines = [
-        "# argmine model",
-        "",
-        f"Written by argmine {__version__}. Base encoder: `{model.encoder_name_}` "
-        f"(top {cfg.trainable_layers} layers fine-tuned; only those and the heads are stored, "
-        "in fp16).",
-        "",
-        "## Training data",
-        "",
-    ]
-    for spec in corpora:
+    """Return a Markdown model card for a fitted model.
+
+    Args:
+        model: A fitted :class:`~argmine.scoring.model.ArgumentModel` or
+            :class:`~argmine.scoring.baseline.BaselineModel`.
+        corpora: Corpus specs it was trained on (``KIND[@SPLIT][:PATH]``); by default the
+            corpora of the documents ``fit`` saw (``training_corpora_``).
+        scores: Measured figures to add (Markdown), e.g. a benchmark table.
+
+    Returns:
+        The card: what the model is, its training data with each corpus's licence, its
+        settings, and what was measured (the dev score per epoch, any ``scores``).
+    """
+    cfg = getattr(model, "config", None)
+    if cfg is not None:
+        what = (f"Base encoder: `{model.encoder_name_}` (top {cfg.trainable_layers} layers "
+                "fine-tuned; only those and the heads are stored, in fp16).")
+        settings = cfg.to_dict()
+    else:
+        what = "The classical baseline: TF-IDF n-grams and discourse markers, logistic regression."
+        settings = getattr(model, "get_params", dict)()
+    lines = ["# argmine model", "", f"Written by argmine {__version__}. {what}", "",
+             "## Training data", ""]
+    counted = getattr(model, "training_corpora_", None) or {}
+    for spec in corpora or counted:
         kind = spec.split("@")[0].split(":")[0]
-        lines.append(f"- `{spec}` — licence: {LICENCES.get(kind, 'see the corpus')}")
+        size = f" ({counted[spec]} documents)" if spec in counted else ""
+        lines.append(f"- `{spec}`{size} — licence: {LICENCES.get(kind, 'see the corpus')}")
+    if not (corpora or counted):
+        lines.append("- not recorded")
     lines += ["", "## Training settings", "", "```json"]
-    lines += [json.dumps(cfg.to_dict(), indent=1, sort_keys=True), "```", ""]
-    if getattr(model, "history_", None):
-        lines += ["## Training history (dev score per epoch)", ""]
+    lines += [json.dumps(settings, indent=1, sort_keys=True, default=str), "```", ""]
+    history = getattr(model, "history_", None)
+    if history:
+        best = max(history, key=lambda h: h["dev"])
+        lines += ["## Measured while training", "",
+                  f"Best dev score {best['dev']:.4f} at epoch {best['epoch']} (mean of label "
+                  "macro-F1 and parent accuracy on the held-out dev documents; not a test "
+                  "figure).", ""]
         lines += [f"- epoch {h['epoch']}: loss {h['loss']:.4f}, dev {h['dev']:.4f}"
-                  for h in model.history_]
+                  for h in history]
         lines.append("")
     if scores:
         lines += ["## Scores", "", scores, ""]

@@ -14,12 +14,7 @@ import torch
 from torch import nn
 
 from argmine.schema import LABELS
-
-FULL_KIND_PAIRS = 128
-"""Documents up to this many units get a kind score for every ordered pair of units."""
-
-KIND_TOP_K = 16
-"""In longer documents, the number of candidate parents per unit that get a kind score."""
+from argmine.scoring.batching import FULL_KIND_PAIRS, KIND_TOP_K
 
 
 @dataclass

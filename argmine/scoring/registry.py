@@ -5,21 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from argmine.errors import InputError
+from argmine.scoring.backends import onnx_installed
+from argmine.scoring.folder import read_config
+from argmine.scoring.runtimes.lite import LiteScorer, remember
 
 BASELINE_TYPE = "argmine-baseline"
 
 
-def load_scorer(path: Path, *, quantize: bool = False):
+def load_scorer(path: Path, *, quantize: bool = False, backend: str = "torch"):
     """Load the scorer a model folder holds: the transformer model or the TF-IDF baseline.
+
+    With ``backend`` ``"auto"`` or ``"onnx"``, a folder whose exact bytes a full load has
+    validated before, and whose encoder graph is cached, is served by the torch-free
+    :class:`~argmine.scoring.runtimes.lite.LiteScorer` (a start in well under a second
+    instead of 5-10 s of importing torch); otherwise the full load runs and records the folder
+    for next time.
 
     Raises:
         ModelFormatError: If the folder is missing files or its config is invalid.
         InputError: E301 for ``quantize=True`` on the baseline.
     """
-    # persistence and the models import torch: deferred so that `import argmine` stays light.
-    from argmine.scoring import persistence
-
-    config = persistence.read_config(path)
+    config = read_config(path)
     if config.get("model_type") == BASELINE_TYPE:
         if quantize:
             raise InputError("E301", param="quantize", owner="argmine.load",
@@ -33,6 +39,16 @@ def load_scorer(path: Path, *, quantize: bool = False):
         from argmine.scoring.runtimes.int8 import QuantizedArgumentModel  # torch: deferred
 
         return QuantizedArgumentModel.from_pretrained(path, config=config)
+    if backend in ("auto", "onnx") and onnx_installed():
+        lite = LiteScorer.from_cache(path, config)
+        if lite is not None:
+            return lite
     from argmine.scoring.model import ArgumentModel  # torch: deferred
 
-    return ArgumentModel.from_pretrained(path, config=config)
+    model = ArgumentModel.from_pretrained(path, config=config)
+    if backend != "torch":
+        model.use_backend(backend)
+        encoder = getattr(model, "onnx_encoder_", None)
+        if encoder is not None:
+            remember(path, config, encoder.path)
+    return model

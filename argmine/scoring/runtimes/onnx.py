@@ -28,17 +28,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from argmine.scoring.backends import check_backend
+from argmine.scoring.backends import cache_dir, check_backend
 
 logger = logging.getLogger(__name__)
 
 _OPSET = 17
-
-
-def cache_dir() -> Path:
-    """Where exported graphs are kept: ``$ARGMINE_CACHE/onnx`` or ``~/.cache/argmine/onnx``."""
-    root = os.environ.get("ARGMINE_CACHE") or Path.home() / ".cache" / "argmine"
-    return Path(root) / "onnx"
 
 
 class _PooledEncoder(torch.nn.Module):

@@ -1,0 +1,120 @@
+"""Tests for benchmarks/harness/: the tables, git provenance and compute bound of this
+project's benchmark page (outside the package; imported from the checkout)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from argmine.bench import BenchOptions, write_result
+from argmine.bench.speed import run_speed
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.harness import bench, peaks, provenance, report  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+README = ROOT / "benchmarks" / "README.md"
+
+
+def test_harness_report_reproduces_the_committed_readme_tables():
+    text = README.read_text(encoding="utf-8")
+    block = text.split(report.MARK_START + "\n", 1)[1].split(report.MARK_END, 1)[0]
+    assert report.render(report.load_results(RESULTS)) == block
+
+
+def test_harness_report_regenerates_the_readme_block(capsys, tmp_path):
+    result = {"bench_format": 1, "suite": "cross", "name": "cross-default", "smoke": False,
+              "commit": "0123456789abcdef", "dirty": False, "date": "2025-01-02T03:04:05+00:00",
+              "command": "argmine bench cross --out x", "machine": {"cpu": "Test CPU"},
+              "rows": [{"table": "quality", "corpus": "microtexts", "split": "all, gold units",
+                        "task": "4-label units + structure (decoded trees)", "system": "m",
+                        "metrics": {"macro_f1": 0.5, "cc": float("nan")}}]}
+    write_result(result, tmp_path / "cross-default.json")
+    (tmp_path / "other.json").write_text('{"not": "a bench result"}', encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Bench\n\nintro\n\n{report.MARK_START}\npending\n{report.MARK_END}\n"
+                      "\nend\n", encoding="utf-8")
+    assert report.main([str(tmp_path), "--readme", str(readme)]) == 0
+    assert capsys.readouterr().out.split() == [str(tmp_path / "results.md"), str(readme)]
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# Bench\n\nintro") and text.rstrip().endswith("end")
+    assert "pending" not in text and "measured `0123456`" in text
+    lines = text.splitlines()
+    measured = next(i for i, line in enumerate(lines) if "measured `0123456`" in line)
+    published = next(i for i, line in enumerate(lines) if "[peldszus2015]" in line)
+    assert measured < published  # published rows follow the measured ones of their task
+    assert all(row["cite"] in text for row in report.PUBLISHED)
+    assert json.loads((tmp_path / "cross-default.json").read_text())["rows"][0]["metrics"][
+        "cc"] is None
+
+
+def test_harness_report_needs_the_markers(capsys, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("no markers\n", encoding="utf-8")
+    assert report.main([str(tmp_path), "--readme", str(readme)]) == 1
+    assert "argmine-bench" in capsys.readouterr().err
+
+
+def test_harness_git_state_names_this_checkout():
+    state = provenance.git_state()
+    assert set(state) == {"commit", "dirty"}
+    assert state["commit"] is None or len(state["commit"]) == 40
+
+
+def test_harness_encoder_flops_counts_weights_and_attention(tiny_network):
+    encoder = tiny_network.model.network_.encoder
+    weights = sum(p.numel() for name, p in encoder.encoder.named_parameters()
+                  if name.endswith("weight") and p.dim() == 2)
+    result = peaks.encoder_flops(encoder.config, [10, 30])
+    assert result["params_non_embedding"] == weights
+    h, layers = encoder.config.hidden_size, encoder.config.num_hidden_layers
+    expected = (2 * weights * 20) + 4 * layers * h * (100 + 900) / 2
+    assert result["flops_per_unit"] == pytest.approx(expected)
+    assert peaks.encoder_flops(SimpleNamespace(hidden_size=2, num_hidden_layers=1,
+                                               intermediate_size=4), [])["flops_per_unit"] == 0
+
+
+def test_harness_compute_bound_measures_the_peak_before_and_after(torch_single_thread):
+    config = SimpleNamespace(hidden_size=8, num_hidden_layers=1, intermediate_size=16)
+    options = BenchOptions(smoke=True, gemm_size=32).resolved()
+    finish = peaks.compute_bound({"config": config, "token_counts": [3, 5],
+                                  "padded_tokens_per_unit": 5.0, "encode_chunk": 2,
+                                  "options": options})
+    result = {"rows": [{"stage": s, "system": n, "metrics": {"units_per_s": 10.0}}
+                       for s, n in (("segment", "argmine"), ("label", "argmine"),
+                                    ("label", "baseline"))], "results": {}}
+    finish(result)
+    peak, flops = result["results"]["cpu_peak"], result["results"]["flops"]
+    assert len(peak["measurements_gflops"]) == 2 and peak["gflops"] > 0
+    assert flops["padding_overhead"] == pytest.approx(5.0 / 4.0)
+    bound = [r for r in result["rows"] if "peak_fraction" in r["metrics"]]
+    assert [(r["stage"], r["system"]) for r in bound] == [("label", "argmine")]
+    metrics = bound[0]["metrics"]
+    assert metrics["bound_units_per_s"] == pytest.approx(
+        peak["gflops"] * 1e9 / flops["flops_per_unit"])
+
+
+def test_harness_bench_adds_the_bound_and_git_state(capsys, tmp_path, tiny_model_dir,
+                                                    tiny_baseline_dir, torch_single_thread):
+    out = tmp_path / "results"
+    status = bench.main(["speed", "--smoke", "--model", str(tiny_model_dir), "--baseline",
+                         str(tiny_baseline_dir), "--out", str(out)])
+    assert status == 0, capsys.readouterr().err
+    assert bench.SUITES["speed"] is run_speed  # the plain suite again afterwards
+    data = json.loads((out / "speed-model-smoke.json").read_text(encoding="utf-8"))
+    assert {"commit", "dirty", "machine", "date", "command"} <= set(data)
+    assert data["results"]["cpu_peak"]["gflops"] > 0
+    label = next(r["metrics"] for r in data["rows"]
+                 if (r["stage"], r["system"]) == ("label", "argmine"))
+    assert 0 < label["peak_fraction"] and label["gflop_per_unit"] > 0
+    table = "\n".join(report.speed_table([data]))
+    best = data["results"]["pipeline_best_batch_size"]
+    assert "× transformers pipeline (default batch size)" in table
+    assert f"best batch size of the sweep: {best})" in table
+    assert "Peak " in table and "GFLOP/s" in table
