@@ -48,6 +48,21 @@ MESSAGES: dict[str, str] = {
     "not read. Keep text files inside that folder, or trust this corpus with "
     "read_jsonl(..., allow_outside=True).",
     "E111": "Proposition {index} has the unknown type {value!r}. Expected one of: {options}.",
+    # Corrected annotation that breaks the scheme (argmine.corpora.corrections)
+    "E120": "In document {doc!r}, unit {unit} overlaps unit {other}. Units may not overlap: "
+    "correct their offsets, or merge them into one unit.",
+    "E121": "In document {doc!r}, the link from unit {unit} points at {ref!r}, which is not a "
+    "unit of this document. Point it at an existing unit, or remove it.",
+    "E122": "In document {doc!r}, unit {unit} is linked to two units, {first} and {second}. "
+    "A unit supports or attacks exactly one unit: remove one of the links.",
+    "E123": "In document {doc!r}, the links form a cycle: {cycle}. An argument is a tree: "
+    "remove one of these links.",
+    "E124": "In document {doc!r}, unit {unit} is labelled rebuttal but attacks nothing. A "
+    "rebuttal attacks a counterargument: add that attack, or change the label.",
+    "E125": "In document {doc!r}, unit {unit} is labelled {label!r}, but its links make it "
+    "{expected} ({reason}). Labels follow the links (a root is a claim, a proponent unit that "
+    "supports is a premise, an opponent unit is a counterargument, a proponent unit that "
+    "attacks is a rebuttal, a unit in no link is none or a claim): change the label or the links.",
     # Models (E2xx)
     "E201": "This model folder lacks {filename}. A model folder holds config.json and "
     "model.safetensors, as written by save_pretrained().",

@@ -258,7 +258,7 @@ def test_batch_resume_skips_finished_documents(tmp_path: Path, miner):
     assert all(v == list(range(len(v))) for v in units.values())  # each set exactly once
     again = run_batch(miner, items, output=out, resume=True)
     assert (again.ok, again.skipped, again.failed, again.previously_failed) == (0, 41, 0, 1)
-    assert again.exit_status == 1  # the job as a whole has a failed document
+    assert again.exit_status == 0  # this run failed nothing; the summary counts the earlier
     assert _doc_units(_jsonl(out)) == units
 
 
@@ -414,20 +414,26 @@ def _cli(capsys, *argv) -> tuple[int, str, str]:
 
 
 def test_batch_cli_exit_status_and_files(capsys, tmp_path: Path, tiny_baseline_dir: Path):
-    inputs = _bad_corpus(tmp_path / "corpus")
+    missing, *inputs = _bad_corpus(tmp_path / "corpus")
     out = tmp_path / "out.csv"
+    # A missing input stops the job before it starts: nothing is loaded or written.
+    status, stdout, err = _cli(capsys, "label", missing, *inputs, "--model",
+                               tiny_baseline_dir, "--output", out)
+    assert (status, stdout) == (1, "") and "[E009]" in err and missing in err
+    assert not list(tmp_path.glob("out.csv*"))
     status, stdout, err = _cli(capsys, "label", *inputs, "--model", tiny_baseline_dir,
                                "--output", out, "--max-chars", 1000)
     assert (status, stdout) == (1, "")
     assert str(out) in err and f"{out}.errors.jsonl" in err
     assert out.read_text("utf-8").startswith("doc,index,")  # format from the extension
-    assert len(_jsonl(Path(f"{out}.errors.jsonl"))) == 5
+    assert len(_jsonl(Path(f"{out}.errors.jsonl"))) == 4
     status, _, err = _cli(capsys, "label", *inputs, "--model", tiny_baseline_dir,
                           "--output", out)
     assert status == 2 and "E301" in err and "Traceback" not in err
-    status, _, _ = _cli(capsys, "label", inputs[1], "--model", tiny_baseline_dir, "--output",
-                        out, "--max-chars", 1000, "--resume")
-    assert status == 1  # the failures recorded earlier still count
+    status, _, err = _cli(capsys, "label", inputs[0], "--model", tiny_baseline_dir,
+                          "--output", out, "--max-chars", 1000, "--resume")
+    assert status == 0  # nothing failed in this run: the earlier failures are reported
+    assert "4 failed in an earlier run" in err
     good = tmp_path / "corpus" / "good0.txt"
     status, _, err = _cli(capsys, "tree", good, "--model", tiny_baseline_dir, "-o",
                           tmp_path / "t.jsonl", "--errors", tmp_path / "e.jsonl")
@@ -498,7 +504,8 @@ def test_batch_survives_sigkill_at_random_moments(tmp_path: Path, tiny_baseline_
         _complete_lines(Path(f"{out}.errors.jsonl"))
     final = subprocess.run(argv + ["--resume"], cwd=REPO, env=env, capture_output=True,
                            text=True, timeout=300)
-    assert final.returncode == 1, final.stderr  # broken.txt failed
+    # broken.txt failed: exit 1 if in this run; if in an earlier one, the summary says so.
+    assert final.returncode in (0, 1) and "failed" in final.stderr, final.stderr
     assert out.read_bytes().endswith(b"\n")
     units = _doc_units(_complete_lines(out))
     assert set(units) == {f"doc{i:03d}.txt" for i in range(n_docs)}

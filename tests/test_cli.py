@@ -25,7 +25,8 @@ TEXT = (
     "But pedestrians spend more money in town.\n"
 )
 LABEL_NAMES = {label.value for label in LABELS}
-RECORD_KEYS = {"doc", "index", "start", "end", "text", "label", "score", "scores"}
+RECORD_KEYS = {"doc", "index", "start", "end", "text", "label", "label_source", "score",
+               "scores"}
 SEGMENT_LINE = re.compile(r"^(\S+)\t\s*(\d+)  \[\s*(\d+):(\d+)\s*\] p(\d+)\s+(.*)$")
 
 
@@ -214,8 +215,11 @@ def _check_record(rec: dict, text: str) -> None:
     assert rec["label"] in LABEL_NAMES
     assert set(rec["scores"]) == LABEL_NAMES
     assert sum(rec["scores"].values()) == pytest.approx(1.0, abs=1e-3)
-    assert rec["score"] == rec["scores"][rec["label"]]
-    assert rec["score"] == max(rec["scores"].values())
+    assert rec["score"] == pytest.approx(rec["scores"][rec["label"]], abs=1e-4)
+    if rec["label_source"] == "classifier":
+        assert rec["score"] == max(rec["scores"].values())
+    else:
+        assert rec["label_source"] == "decoded"
 
 
 def test_cli_label_jsonl(capsys, text_file: Path, tiny_model_dir: Path):
@@ -238,7 +242,7 @@ def test_cli_label_csv_has_a_header(capsys, text_file: Path, tiny_baseline_dir: 
                           text_file)
     assert status == 0
     rows = list(csv.reader(io.StringIO(out)))
-    expected = ["doc", "index", "start", "end", "text", "label", "score"]
+    expected = ["doc", "index", "start", "end", "text", "label", "label_source", "score"]
     expected += [f"p_{label.value}" for label in LABELS]
     assert rows[0] == expected
     assert len(rows) == 1 + 4
@@ -253,7 +257,9 @@ def test_cli_label_table(capsys, monkeypatch, text_file: Path, tiny_baseline_dir
     status, out, _ = _run(capsys, "label", "--model", tiny_baseline_dir, "--format", "table",
                           text_file.name)
     assert status == 0
-    lines = out.splitlines()
+    header, *lines = out.splitlines()
+    assert header.split()[:5] == ["doc", "#", "label", "score", "text"]
+    assert "decoded" in header  # which labels these are
     assert len(lines) == 4
     for i, line in enumerate(lines):
         fields = line.split()
@@ -343,11 +349,13 @@ def test_cli_tree_json_schema(capsys, text_file: Path, tiny_model_dir: Path, tmp
 @pytest.mark.parametrize(
     "fmt, check",
     [
-        ("text", lambda out: out.startswith("Argument 1 of 1: Cities should ban cars.")),
+        ("text", lambda out: re.match(r"== \S+cars\.txt ==\nArgument 1 of 1: Cities should "
+                                      "ban cars.", out)),
         ("aif", lambda out: "nodes" in json.loads(out)["AIF"]),
         ("dot", lambda out: out.startswith('digraph "') and "cars.txt" in out.split("\n")[0]
          and out.rstrip().endswith("}")),
-        ("mermaid", lambda out: out.startswith("flowchart") and "-->" in out),
+        ("mermaid", lambda out: re.match(r"## \S+cars\\\.txt\n\n```mermaid\nflowchart", out)
+         and "-->" in out and out.endswith("```\n\n")),
         ("html", lambda out: out.lstrip().lower().startswith("<!doctype html")
          and "</html>" in out),
     ],

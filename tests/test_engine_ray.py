@@ -219,7 +219,7 @@ def test_engine_ray_cli_label(capsys, tmp_path: Path, tiny_baseline_dir: Path, r
         status = main(["label", str(corpus), "--model", str(tiny_baseline_dir), "--engine",
                        engine, "--workers", "1", "--batch-docs", "2", "-o", str(outs[engine])])
         err = capsys.readouterr().err
-        assert status == 1 and "4 documents" in err and "1 documents failed" in err
+        assert status == 1 and "4 documents" in err and "1 document failed" in err
     _assert_same_records(outs["ray"], outs["local"])
     assert outs["ray"].read_bytes() == outs["local"].read_bytes()
 

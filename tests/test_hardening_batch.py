@@ -51,7 +51,10 @@ class FakeModel:
                 seed = zlib.crc32(unit.text.encode("utf-8"))
                 raw = np.array([(seed >> (6 * k)) % 61 + 1 for k in range(5)], dtype=float)
                 rows.append(raw / raw.sum())
-            out.append(SimpleNamespace(label_probs=np.array(rows)))
+            n = len(rows)  # links too: label's default is the decoded trees' labels
+            out.append(SimpleNamespace(label_probs=np.array(rows),
+                                       link_probs=np.full((n, n + 1), 1.0 / (n + 1)),
+                                       attack_probs=np.full((n, n), 0.25)))
         return out
 
 
@@ -369,7 +372,8 @@ def test_cli_ctrl_c_names_what_was_kept(tmp_path: Path, miner, monkeypatch, caps
     monkeypatch.setattr(_io, "sources_from_args",
                         lambda args, inputs: _interrupt_after(_items(10), 5))
     out = tmp_path / "out.jsonl"
-    assert main(["label", "x.txt", "-o", str(out), "--batch-docs", "2"]) == 130
+    (tmp_path / "x.txt").write_text("Checked before the run starts.", "utf-8")
+    assert main(["label", str(tmp_path / "x.txt"), "-o", str(out), "--batch-docs", "2"]) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and str(out) in err and "--resume" in err
     assert _doc_ids(_rows(out, "jsonl")) == ["d0", "d1", "d2", "d3"]

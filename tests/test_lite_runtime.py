@@ -134,3 +134,19 @@ def test_lite_runtime_load_and_label_import_neither_torch_nor_transformers(
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["LiteScorer", "[]"]
+
+
+def test_lite_runtime_batch_workers_set_its_threads(served):
+    from argmine.batch.work import set_threads
+
+    _, lite = served
+    copy = pickle_copy(lite)
+    set_threads(1, copy)
+    assert copy.model.threads == 1 and copy.model.session.get_session_options() \
+        .intra_op_num_threads == 1
+
+
+def pickle_copy(miner):
+    import pickle
+
+    return pickle.loads(pickle.dumps(miner))

@@ -69,6 +69,18 @@ def cut_partial_line(path: Path) -> None:
         f.truncate(0)
 
 
+def cut_at_mark(path: Path, mark: str) -> None:
+    """Truncate ``path`` at the start of the last line equal to ``mark`` (if it has one).
+
+    A finished HTML page ends with a footer whose first line is the mark; a resumed job
+    cuts the page back to it, appends its documents and writes the footer again.
+    """
+    data = path.read_bytes()
+    at = data.rfind(mark.encode("utf-8"))
+    if at >= 0 and (at == 0 or data[at - 1 : at] == b"\n"):
+        os.truncate(path, at)
+
+
 def rewrite_without(path: Path, drop: list[tuple[int, int]]) -> int:
     """Atomically rewrite ``path`` without the byte ranges ``drop``; returns the new size."""
     tmp = sibling(path, ".dedup")

@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from argmine.batch.dedupe import IdSet, blocks, cut_partial_line, records, rewrite_without
+from argmine.batch.dedupe import (
+    IdSet,
+    blocks,
+    cut_at_mark,
+    cut_partial_line,
+    records,
+    rewrite_without,
+)
 from argmine.batch.writing import columns, fsync_dir, sibling, writing
 from argmine.errors import InputError
 
@@ -26,8 +33,14 @@ class Output:
     SHOWN = 20
 
     def __init__(self, output: Path | None, fmt: str, task: str, errors_path: Path | None,
-                 resume: bool) -> None:
+                 resume: bool, header: str = "", footer: str = "") -> None:
         self.fmt, self.task, self.path, self.errors_path = fmt, task, output, errors_path
+        self.footer = footer  # after the last document (the header: before the first)
+        self.documents = 0  # written by this run: a run that wrote none removes its files
+        self.created = [p for p in (
+            None if output is None else sibling(output, ".partial") if fmt == "parquet"
+            else output, None if output is None else sibling(output, ".checkpoint"),
+            errors_path) if p is not None and not p.exists()]
         self.done, self.previously_failed = IdSet(), 0
         self.duplicates, self.duplicate_ids = 0, []
         # The last document of a run that lost its checkpoint: (id, its bytes), cut off the
@@ -46,8 +59,9 @@ class Output:
                     self.data = open(self.data_path, "ab")
                 with writing(self.checkpoint_path):
                     self.checkpoint = open(self.checkpoint_path, "ab")
-            if fmt == "csv" and (self.data is None or self.data.tell() == 0):
-                self.write(",".join(columns(task)) + "\n")
+            if header and (self.data is None or self.data.tell() == 0):
+                self.write(header)  # not a document: a run that writes none removes it
+                self.documents = 0
             with writing(errors_path):
                 self.errors = None if errors_path is None else open(errors_path, "ab")
             self.commit()
@@ -58,6 +72,8 @@ class Output:
     # -- resume ------------------------------------------------------------------------
     def _recover(self) -> None:
         committed = self._cut_to_last_commit()
+        if self.footer and self.data_path.exists():  # a finished page: reopen it
+            cut_at_mark(self.data_path, self.footer.split("\n", 1)[0] + "\n")
         if not committed:  # a finished run (or a lost checkpoint): a torn last line at most
             cut_partial_line(self.data_path)
             if self.errors_path is not None:
@@ -188,6 +204,7 @@ class Output:
     # -- writing -----------------------------------------------------------------------
     def write(self, block: str) -> None:
         """Append one document's records (uncommitted until :meth:`commit`)."""
+        self.documents += 1
         if self.data is None:
             sys.stdout.write(block)
         else:
@@ -240,14 +257,24 @@ class Output:
                 except OSError:
                     pass
 
-    def close(self, complete: bool) -> None:
-        """Close the files; a complete run also finalises Parquet and drops the checkpoint."""
+    def close(self, complete: bool, keep: bool = False) -> None:
+        """Close the files; a complete run also finalises Parquet and drops the checkpoint.
+
+        Unless ``keep``, a run that wrote no document removes the files it created.
+        """
         try:
             if complete:
                 if self.pending is not None:  # not in this run's input: put it back as it was
                     with writing(self.data_path):
                         self.data.write(self.pending[1])
                     self.pending = None
+                if self.footer:
+                    self.commit()  # the documents first: resume cuts back to the footer
+                    if self.data is None:
+                        sys.stdout.write(self.footer)
+                    else:
+                        with writing(self.data_path):
+                            self.data.write(self.footer.encode("utf-8"))
                 self.commit()
                 for f, path in ((self.data, self.data_path),
                                 (self.errors, self.errors_path)):
@@ -255,7 +282,7 @@ class Output:
                         with writing(path):
                             f.close()
                 if self.path is not None:
-                    if self.fmt == "parquet":
+                    if self.fmt == "parquet" and (self.documents or self.path.exists()):
                         with writing(self.path):
                             self._finish_parquet()
                     self.checkpoint.close()
@@ -264,6 +291,19 @@ class Output:
                     self.errors_path.unlink()
         finally:
             self._close_quietly()
+            if not (self.documents or keep):
+                self._remove_created()
+
+    def _remove_created(self) -> None:
+        """Remove the files of a run that wrote no document, so they block no later run.
+
+        An errors file that holds failures stays: it says why nothing was written, and a
+        later run (no output file beside it) replaces it.
+        """
+        for path in self.created:
+            if path == self.errors_path and path.exists() and path.stat().st_size:
+                continue
+            path.unlink(missing_ok=True)
 
     def _finish_parquet(self, rows_per_group: int = 16384) -> None:
         import pyarrow as pa
@@ -273,6 +313,7 @@ class Output:
             self.data_path.unlink()  # nothing new: the finished file stays as it is
             return
         types = {"doc": pa.string(), "text": pa.string(), "label": pa.string(),
+                 "label_source": pa.string(),
                  "role": pa.string(), "relation": pa.string()}
         schema = pa.schema([(c, types.get(c, pa.int64() if c in (
             "index", "start", "end", "parent", "tree") else pa.float64()))

@@ -60,6 +60,9 @@ class BatchOptions:
             ``"head-node:6379"``; default ``$RAY_ADDRESS``, else a one-node instance
             started for this run and shut down after it). An already connected Ray session
             is used as it is.
+        decoded: For ``task="label"``: ``True`` (default) writes the labels of the decoded
+            trees (what ``task="tree"`` gives); ``False`` the classifier's own most probable
+            label, without scoring any link. Each record says which (``label_source``).
     """
 
     task: str = "label"
@@ -79,11 +82,26 @@ class BatchOptions:
     on_error: Callable[[dict], Any] | None = None
     engine: str = "local"
     ray_address: str | None = None
+    decoded: bool = True
 
     @property
     def paths(self) -> tuple[Path | None, Path | None]:
         """The output file and the errors file (``None``: standard output / none)."""
         return output_paths(self.output, self.errors_path)
+
+
+class Described(str):
+    """A value an error message shows in words (its repr is the text, without quotes)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def option_name(name: str, owner: str) -> str:
+    """How ``owner`` spells an option: ``--resume`` for a command, ``resume=True`` in Python."""
+    if owner.startswith("argmine "):
+        return "--" + name.replace("_", "-")
+    return f"{name}=True"
 
 
 def output_paths(output, errors_path) -> tuple[Path | None, Path | None]:
@@ -139,20 +157,34 @@ def recheck(options: BatchOptions, owner: str = "run_batch") -> None:
             raise bad(name, "a positive integer", value)
     check_engine(options.engine, options.ray_address, bad)
     out, errors = options.paths
+    cli = owner.startswith("argmine ")
+    resume_opt, force_opt = option_name("resume", owner), option_name("force", owner)
     if out is None and fmt == "parquet":
-        raise bad("output", "a file path: Parquet cannot stream to standard output", None)
+        raise bad("--output" if cli else "output", "a file: Parquet cannot be written to "
+                  "standard output", Described("no output file" if cli else "None (no file)"))
     if resume and (out is None or fmt not in RESUMABLE):
-        raise bad("resume", "False unless writing to a file in one of the formats "
-                  f"{', '.join(RESUMABLE)} (resume reads back the ids written)", resume)
+        raise bad(resume_opt.split("=")[0], "left out unless writing to a file in one of the "
+                  f"formats {', '.join(RESUMABLE)} (resume reads back the ids written)",
+                  Described(f"{resume_opt} with " + (
+                      ("standard output" if cli else "output=None") if out is None
+                      else f"--format {fmt}" if cli else f"fmt={fmt!r}")))
     if resume and force:
-        raise bad("force", "False when resuming", force)
+        raise bad(force_opt.split("=")[0], f"left out with {resume_opt}",
+                  Described(f"both {resume_opt} and {force_opt}"))
     if not (resume or force):
         kept = [] if out is None else [out, sibling(out, ".partial"),
                                        sibling(out, ".checkpoint")]
-        for path in [*kept, errors]:
+        # An errors file alone (its run wrote no document, and removed its empty output) is
+        # replaced; with standard output it is all there is, so it is kept.
+        if out is None or any(path.exists() for path in kept):
+            kept.append(errors)
+        for path in kept:
             if path is not None and path.exists():
-                raise bad("output", "a path that does not exist yet: resume to continue the "
-                          "run that wrote it, or force to start over", str(path))
+                raise InputError("E301", param="--output" if cli else "output",
+                                 owner=owner, expected=(
+                    f"a file that does not exist yet: rerun with {resume_opt} to continue "
+                    f"the run that wrote it, or with {force_opt} to start over"),
+                    value=Described(f"{str(path)!r} (it exists)"))
 
 
 def check_engine(engine: str, ray_address: str | None, bad) -> None:

@@ -57,7 +57,7 @@ from argmine.batch.files import Output
 from argmine.batch.locks import OutputLock
 from argmine.batch.options import BatchOptions, check_options, recheck
 from argmine.batch.sources import DEFAULT_MAX_CHARS
-from argmine.batch.work import Chunk, cpus, error_record, failure, load_spec
+from argmine.batch.work import Chunk, cpus, error_record, failure, footer, header, load_spec
 from argmine.batch.writing import sibling
 from argmine.errors import MESSAGES, InputError, ModelFormatError
 from argmine.pipeline import DEFAULT_MODEL, ArgumentMiner, default_model_path
@@ -96,8 +96,8 @@ class BatchSummary:
 
     @property
     def exit_status(self) -> int:
-        """0 when every document of the job succeeded, 1 when any failed."""
-        return 1 if self.failed or self.previously_failed else 0
+        """1 when a document failed in this run, else 0 (earlier runs' failures aside)."""
+        return 1 if self.failed else 0
 
 
 def _chunks(sources: Iterable, size: int, done: IdSet, max_chars: int) -> Iterator[Chunk]:
@@ -170,6 +170,7 @@ def run_batch(
     on_error=None,
     engine: str = "local",
     ray_address: str | None = None,
+    decoded: bool = True,
 ) -> BatchSummary:
     """Label (or mine) a stream of documents into a file that survives being killed.
 
@@ -199,9 +200,10 @@ def run_batch(
         on_error: See :class:`~argmine.batch.options.BatchOptions`.
         engine: See :class:`~argmine.batch.options.BatchOptions`.
         ray_address: See :class:`~argmine.batch.options.BatchOptions`.
+        decoded: See :class:`~argmine.batch.options.BatchOptions`.
 
     Returns:
-        A :class:`BatchSummary`; its ``exit_status`` is 1 if any document failed.
+        A :class:`BatchSummary`; its ``exit_status`` is 1 if a document failed in this run.
 
     Raises:
         InputError: As :func:`check_options`, before anything is written.
@@ -213,7 +215,8 @@ def run_batch(
         task=task, fmt=fmt, output=output, resume=resume, force=force,
         errors_path=errors_path, max_chars=max_chars, batch_docs=batch_docs,
         progress=progress, total=total, workers=workers, threads=threads, decoding=decoding,
-        load_options=load_options, on_error=on_error, engine=engine, ray_address=ray_address)
+        load_options=load_options, on_error=on_error, engine=engine, ray_address=ray_address,
+        decoded=decoded)
     return run_checked(miner, sources, options)
 
 
@@ -260,7 +263,10 @@ def _open_output(options: BatchOptions) -> Output:
             path.unlink(missing_ok=True)
     elif options.force and err_path is not None:
         err_path.unlink(missing_ok=True)
-    return Output(out_path, options.fmt, options.task, err_path, options.resume)
+    elif not options.resume and err_path is not None and out_path is not None:
+        err_path.unlink(missing_ok=True)  # left by a run that wrote no document (recheck)
+    return Output(out_path, options.fmt, options.task, err_path, options.resume,
+                  header(options.task, options.fmt, options.decoded), footer(options.fmt))
 
 
 def _run(miner, spec, sources, options: BatchOptions, out: Output) -> BatchSummary:
@@ -279,14 +285,14 @@ def _run(miner, spec, sources, options: BatchOptions, out: Output) -> BatchSumma
     bar = tqdm(total=options.total, unit="doc", disable=not show, file=sys.stderr,
                dynamic_ncols=True)
     start = time.perf_counter()
-    complete = False
+    complete = interrupted = False
     try:
         chunks = _chunks(sources, options.batch_docs, out.done, options.max_chars)
         work = (options.task, options.fmt, chunks, options.workers, options.threads)
         if options.engine == "ray":  # only the model work moves: reading and writing stay here
-            processing = ray_results(spec, *work, options.ray_address)
+            processing = ray_results(spec, *work, options.ray_address, decoded=options.decoded)
         else:
-            processing = local_results(miner, spec, *work)
+            processing = local_results(miner, spec, *work, decoded=options.decoded)
         # closing(): an error here must stop the worker pool at once, not at garbage collection.
         with closing(processing) as processed:
             for chunk, results in processed:
@@ -296,9 +302,12 @@ def _run(miner, spec, sources, options: BatchOptions, out: Output) -> BatchSumma
                 bar.set_postfix_str(f"{(summary.ok + summary.failed) / elapsed:.1f} docs/s, "
                                     f"{summary.units / elapsed:.0f} units/s", refresh=False)
         complete = True
+    except KeyboardInterrupt:
+        interrupted = True  # what it made stays, as after a kill, for --resume
+        raise
     finally:
         bar.close()
-        out.close(complete)
+        out.close(complete, keep=interrupted)
     if summary.errors is not None and not Path(summary.errors).exists():
         summary.errors = None
     summary.seconds = time.perf_counter() - start

@@ -94,7 +94,7 @@ def iter_sources(
             info = os.stat(name)
         except OSError as exc:
             if any(c in name for c in "*?["):
-                matches = _glob(name)
+                matches = glob_matches(name)
                 if not matches:
                     yield name, InputError("E009", path=name,
                                            detail="no file matches the pattern")
@@ -107,6 +107,13 @@ def iter_sources(
         yield from _read_path(Path(name), _as_id(name), input_format, pattern, fields, info)
     if dataset is not None:
         yield from _read_dataset(dataset, split, fields)
+
+
+def no_match(folder: str | Path, pattern: str) -> InputError:
+    """The error of a folder holding no file that ``pattern`` matches."""
+    return InputError("E009", path=folder, detail=f"the folder holds no file whose name "
+                      f"matches {pattern!r} (in it or its subfolders; hidden names skipped): "
+                      "choose the file names with --glob (pattern=)")
 
 
 def _as_id(name: str) -> str:
@@ -135,12 +142,15 @@ def _read_path(path: Path, doc_id: str, input_format: str, pattern: str, fields,
             yield doc_id, InputError("E009", path=path, detail=_why(exc))
             return
     if stat.S_ISDIR(info.st_mode):
-        yield from _walk(path, input_format, pattern, fields)
+        matched: list[str] = []
+        yield from _walk(path, input_format, pattern, fields, matched)
+        if not matched:  # say so, rather than finish without a word
+            yield doc_id, no_match(path, pattern)
     else:
         yield from _read_file(path, doc_id, input_format, fields, info)
 
 
-def _glob(pattern: str) -> list[str]:
+def glob_matches(pattern: str) -> list[str]:
     """Return the sorted matches of a glob pattern, ``**`` included.
 
     ``glob.glob(recursive=True)`` descends into symbolic links to folders, so a link back to
@@ -156,17 +166,17 @@ def _glob(pattern: str) -> list[str]:
     bases = sorted(glob.glob(head)) if any(c in head for c in "*?[") else [head]
     found: list[str] = []
     for base in bases:
-        for folder, _subs, names in _folders(base or os.curdir):
+        for folder, _subs, names in walk_folders(base or os.curdir):
             here = folder if base else "" if folder == os.curdir else os.path.relpath(folder)
             if rest:
-                found += _glob(os.path.join(glob.escape(here), rest) if here else rest)
+                found += glob_matches(os.path.join(glob.escape(here), rest) if here else rest)
             else:  # a trailing "**" matches the folders themselves and their files
                 found += [os.path.join(here, "")] if here else []
                 found += [os.path.join(here, n) for n in names if not n.startswith(".")]
     return sorted(dict.fromkeys(found))
 
 
-def _folders(root: str | Path) -> Iterator[tuple[str, list[str], list[str]]]:
+def walk_folders(root: str | Path) -> Iterator[tuple[str, list[str], list[str]]]:
     """Yield ``(folder, subfolders, files)`` like ``os.walk``, hidden names left out.
 
     Unlike ``os.walk`` on Python 3.11 it keeps a stack instead of recursing, so a tree
@@ -195,7 +205,8 @@ def _folders(root: str | Path) -> Iterator[tuple[str, list[str], list[str]]]:
         stack.extend(os.path.join(folder, d) for d in reversed(subs))
 
 
-def _walk(root: Path, input_format: str, pattern: str, fields) -> Iterator:
+def _walk(root: Path, input_format: str, pattern: str, fields, matched: list[str]
+          ) -> Iterator:
     # One os.scandir per folder, sorted, so that ids come in a stable order without listing
     # the whole tree first; a stack rather than recursion, so that a deep tree cannot
     # exhaust Python's recursion limit. Symbolic links to folders are not followed: a link
@@ -228,6 +239,8 @@ def _walk(root: Path, input_format: str, pattern: str, fields) -> Iterator:
         if is_folder:
             stack.append((Path(entry.path), rel + "/", None))
         elif fnmatch(entry.name, pattern):
+            if not matched:  # one name is enough to know: memory stays flat
+                matched.append(rel)
             yield from _read_file(Path(entry.path), rel, input_format, fields)
 
 
@@ -256,21 +269,23 @@ def _read_file(path: Path, doc_id: str, input_format: str, fields,
             yield doc_id, InputError("E005", path=path, size=f"at least {size // 4}",
                                      limit=max_chars)
             return
-        with _open_regular(path) as stream:
+        with open_regular(path) as stream:
             yield from _read_stream(stream, doc_id, str(path), fmt, fields)
-    except _NotRegularError as exc:
+    except NotRegularError as exc:
         yield doc_id, InputError("E013", path=path, kind=_kind(exc.mode))
     except OSError as exc:
         yield doc_id, InputError("E009", path=path, detail=_why(exc))
 
 
-class _NotRegularError(Exception):
+class NotRegularError(Exception):
+    """A file that turned out not to be a regular file when opened (its mode attached)."""
+
     def __init__(self, mode: int) -> None:
         super().__init__(mode)
         self.mode = mode
 
 
-def _open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path) -> BinaryIO:
     """Open a file for reading only if it is (still) a regular file.
 
     O_NONBLOCK makes the open return at once should a FIFO have taken the file's place since
@@ -281,7 +296,7 @@ def _open_regular(path: Path) -> BinaryIO:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise _NotRegularError(mode)
+            raise NotRegularError(mode)
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -306,7 +321,7 @@ def _read_stream(stream: BinaryIO, doc_id: str, source: str, fmt: str, fields) -
 
         # A UTF-16 file would fail line by line (or as a whole, for want of the column),
         # each time as "not UTF-8"; one record naming the encoding says what to do.
-        encoding = wide_encoding(_head(stream))
+        encoding = wide_encoding(peek_head(stream))
         if encoding:
             yield doc_id, InputError("E014", path=source, encoding=encoding)
         elif fmt == "jsonl":
@@ -316,7 +331,7 @@ def _read_stream(stream: BinaryIO, doc_id: str, source: str, fmt: str, fields) -
             yield from _read_csv(stream, doc_id, source, delimiter, fields)
 
 
-def _head(stream: BinaryIO, size: int = 4096) -> bytes:
+def peek_head(stream: BinaryIO, size: int = 4096) -> bytes:
     """Return the first bytes of a stream without consuming them (empty if it cannot)."""
     seekable = getattr(stream, "seekable", None)
     if seekable is not None and seekable():
@@ -493,10 +508,10 @@ def count_documents(inputs: Iterable[str | Path] = (), *, input_format: str = "a
         except OSError:  # unreadable, too long, missing or a glob: iter_sources says which
             is_folder = False
         if is_folder:
-            files = [Path(folder, f) for folder, _subs, names in _folders(path)
+            files = [Path(folder, f) for folder, _subs, names in walk_folders(path)
                      for f in names if fnmatch(f, pattern)]
         else:
-            files = [Path(m) for m in _glob(name)] or [path]
+            files = [Path(m) for m in glob_matches(name)] or [path]
         for file in files:
             suffix = file.suffix.lower()
             fmt = input_format if input_format != "auto" else (
@@ -509,10 +524,10 @@ def count_documents(inputs: Iterable[str | Path] = (), *, input_format: str = "a
             try:
                 # Only a regular file is opened: a FIFO would block the count for ever.
                 if stat.S_ISREG(os.stat(file).st_mode):
-                    with _open_regular(file) as stream:
+                    with open_regular(file) as stream:
                         lines = sum(block.count(b"\n") for block in iter(
                             lambda s=stream: s.read(1 << 20), b""))
-            except (OSError, _NotRegularError):
+            except (OSError, NotRegularError):
                 pass
             total += max(lines - (fmt == "csv"), 1)
     if dataset is not None:

@@ -16,8 +16,20 @@ from typing import Any
 
 from argmine.batch.writing import columns
 from argmine.errors import ArgmineError
-from argmine.export import export, to_json
+from argmine.export import (
+    HTML_END_MARK,
+    export,
+    html_document_section,
+    html_page_end,
+    html_page_start,
+    mermaid_document_block,
+    to_json,
+    to_text,
+)
 from argmine.pipeline import load
+
+LABEL_SOURCES = {True: "decoded", False: "classifier"}
+"""``label_source`` of a label record: the decoded trees' label, or the classifier's own."""
 
 
 @dataclass
@@ -39,10 +51,17 @@ def load_spec(spec):
     return load(spec[0], decoding=spec[1], **spec[2]) if isinstance(spec, tuple) else spec
 
 
-def set_threads(threads: int | None) -> None:
-    """Set torch's threads, if torch is loaded at all."""
+def set_threads(threads: int | None, miner=None) -> None:
+    """Set torch's threads, if torch is loaded at all, and those of a torch-free scorer.
+
+    A scorer served without torch runs ONNX Runtime with its own thread count; without this,
+    each of several workers would use every CPU.
+    """
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
+    set_scorer_threads = getattr(getattr(miner, "model", None), "set_threads", None)
+    if threads and set_scorer_threads is not None:
+        set_scorer_threads(threads)
 
 
 def cpus() -> int:
@@ -54,11 +73,12 @@ def cpus() -> int:
 
 
 # --------------------------------------------------------------------------- records
-def _label_rows(doc, flat: bool) -> list[dict[str, Any]]:
+def _label_rows(doc, flat: bool, decoded: bool) -> list[dict[str, Any]]:
     rows = []
     for unit in doc.units:
         row = {"doc": doc.id, "index": unit.index, "start": unit.start, "end": unit.end,
-               "text": unit.text, "label": unit.label.value, "score": round(unit.score, 4)}
+               "text": unit.text, "label": unit.label.value,
+               "label_source": LABEL_SOURCES[decoded], "score": round(unit.score, 4)}
         scores = {k: round(v, 4) for k, v in unit.scores.items()}
         row.update({f"p_{k}": v for k, v in scores.items()} if flat else {"scores": scores})
         rows.append(row)
@@ -72,10 +92,32 @@ def _tree_rows(doc) -> list[dict[str, Any]]:
         unit["score"], 4), "tree": tree_of.get(unit["index"])} for unit in data["units"]]
 
 
-def render(doc, task: str, fmt: str) -> str:
+def header(task: str, fmt: str, decoded: bool = True) -> str:
+    """What an output starts with before its first document (CSV columns, a page head)."""
+    if fmt == "csv":
+        return ",".join(columns(task)) + "\n"
+    if task == "label" and fmt == "table":
+        what = ("decoded tree labels, as 'argmine tree' gives them" if decoded else
+                "the classifier's own labels (--classifier-labels), no links")
+        return f"{'doc':<16} {'#':>3}  {'label':<15} score  text    [{what}]\n"
+    if fmt == "html":
+        return html_page_start()
+    return ""
+
+
+def footer(fmt: str) -> str:
+    """What an output ends with after its last document (the end of an HTML page)."""
+    return html_page_end() if fmt == "html" else ""
+
+
+FOOTER_MARKS = {"html": HTML_END_MARK}
+"""Per format, the first line of :func:`footer`: a resumed output is cut back to it."""
+
+
+def render(doc, task: str, fmt: str, decoded: bool = True) -> str:
     """Serialise one processed document: every record of it, each ending in a newline."""
     if fmt in ("csv", "parquet"):
-        rows = _label_rows(doc, flat=True) if task == "label" else _tree_rows(doc)
+        rows = _label_rows(doc, True, decoded) if task == "label" else _tree_rows(doc)
         if fmt == "parquet":  # the JSONL spool that becomes Parquet at the end
             return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         buffer = io.StringIO()
@@ -83,7 +125,8 @@ def render(doc, task: str, fmt: str) -> str:
         writer.writerows(rows)
         return buffer.getvalue()
     if task == "label" and fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _label_rows(doc, False))
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                       for r in _label_rows(doc, False, decoded))
     if task == "label":  # table
         lines = []
         for unit in doc.units:
@@ -95,6 +138,12 @@ def render(doc, task: str, fmt: str) -> str:
         return "".join(lines)
     if fmt in ("jsonl", "json"):
         return to_json(doc, indent=None) + "\n"
+    if fmt == "text":  # a heading per document, one and many alike; a blank line after
+        return to_text(doc, header=True) + "\n"
+    if fmt == "mermaid":
+        return mermaid_document_block(doc)
+    if fmt == "html":
+        return html_document_section(doc)
     out = export(doc, fmt)
     if fmt == "aif":  # one line per document, like JSONL
         out = json.dumps(json.loads(out), ensure_ascii=False)
@@ -115,8 +164,12 @@ def _inference():
     return torch.inference_mode() if torch is not None else nullcontext()
 
 
-def process(miner, task: str, fmt: str, items: list[tuple[str, Any]]) -> list[tuple]:
-    """Mine ``(id, text_or_units)`` items: ``("ok", block, n_units)`` or ``("error", ...)``."""
+def process(miner, task: str, fmt: str, items: list[tuple[str, Any]],
+            decoded: bool = True) -> list[tuple]:
+    """Mine ``(id, text_or_units)`` items: ``("ok", block, n_units)`` or ``("error", ...)``.
+
+    ``decoded`` (task ``"label"``): the decoded trees' labels, or the classifier's own.
+    """
     results: list[tuple] = [()] * len(items)
     docs, where = [], []
     for i, (doc_id, content) in enumerate(items):
@@ -128,7 +181,11 @@ def process(miner, task: str, fmt: str, items: list[tuple[str, Any]]) -> list[tu
     # Documents of similar unit length side by side: the model pads each batch of units to
     # its longest one, so mixing one long document into short ones wastes most of a batch.
     order = sorted(range(len(docs)), key=lambda k: len(docs[k].text) / len(docs[k].units))
-    run = miner.label_documents if task == "label" else miner.mine_documents
+    def run(batch: list) -> list:
+        if task == "label":
+            return miner.label_documents(batch, decoded=decoded)
+        return miner.mine_documents(batch)
+
     with _inference():
         try:
             done = list(zip(order, run([docs[k] for k in order])))
@@ -141,7 +198,7 @@ def process(miner, task: str, fmt: str, items: list[tuple[str, Any]]) -> list[tu
                     results[where[k]] = ("error", *failure(exc))
     for k, doc in done:
         try:
-            results[where[k]] = ("ok", render(doc, task, fmt), len(doc.units))
+            results[where[k]] = ("ok", render(doc, task, fmt, decoded), len(doc.units))
         except Exception as exc:
             results[where[k]] = ("error", *failure(exc))
     return results

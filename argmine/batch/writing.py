@@ -15,7 +15,7 @@ from argmine.schema import LABELS
 def columns(task: str) -> list[str]:
     """The CSV/Parquet columns of a task's records."""
     if task == "label":
-        return ["doc", "index", "start", "end", "text", "label", "score",
+        return ["doc", "index", "start", "end", "text", "label", "label_source", "score",
                 *(f"p_{label.value}" for label in LABELS)]
     return ["doc", "index", "start", "end", "text", "label", "role", "parent", "relation",
             "score", "tree"]

@@ -156,6 +156,35 @@ def _load_options(args: argparse.Namespace) -> dict:
     return options
 
 
+def _refuse(args: argparse.Namespace, name: str, exc: ArgmineError, status: int) -> int:
+    """Say why a command cannot start (the traceback too with --debug); its exit status."""
+    if args.debug:
+        raise exc
+    print(f"{name}: error: {exc}", file=sys.stderr)
+    return status
+
+
+def _check_inputs(args: argparse.Namespace, inputs: list[str]) -> None:
+    """The input checks that cost nothing, made before the model loads (seconds)."""
+    from argmine.batch.preflight import check_inputs
+
+    if args.quantize and args.backend == "onnx":
+        raise InputError("E301", param="--backend", owner=f"argmine {args.command}",
+                         expected="'torch' or 'auto' with --quantize (int8 runs in torch)",
+                         value="onnx")
+    if args.model not in (None, "default") and not Path(args.model).is_dir():
+        from argmine.errors import ModelFormatError
+
+        raise ModelFormatError("E204", name=args.model)
+    check_inputs(inputs, input_format=args.input_format, text_field=args.text_field,
+                 units_field=args.units_field, pattern=args.glob, dataset=args.dataset,
+                 split=args.split)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int:
     """Run ``label``/``tree`` as a batch job; returns the exit status (0, 1, or 2)."""
     from argmine.batch import check_options, run_batch
@@ -174,8 +203,11 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
                       batch_docs=args.batch_docs, threads=args.threads,
                       engine=args.engine, ray_address=args.ray_address, owner=name)
     except ArgmineError as exc:
-        print(f"{name}: error: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(args, name, exc, 2)
+    try:
+        _check_inputs(args, inputs)
+    except ArgmineError as exc:
+        return _refuse(args, name, exc, 1)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     total = None
     if progress:
@@ -189,6 +221,7 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
                   file=sys.stderr)
 
     sources = sources_from_args(args, inputs)
+    decoded = not getattr(args, "classifier_labels", False)
     try:
         with warnings.catch_warnings():
             # The duplicates resume removed are reported below, in the command's own words.
@@ -199,7 +232,8 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
                                 batch_docs=args.batch_docs, progress=progress, total=total,
                                 workers=args.workers, threads=args.threads,
                                 decoding=decoding, on_error=report, engine=args.engine,
-                                ray_address=args.ray_address, load_options=_load_options(args))
+                                ray_address=args.ray_address, load_options=_load_options(args),
+                                decoded=decoded)
     except KeyboardInterrupt:
         if args.output is None:
             print(f"{name}: interrupted", file=sys.stderr)
@@ -208,20 +242,38 @@ def run_batch_command(args: argparse.Namespace, task: str, decoding=None) -> int
                   f"{args.output}: rerun the same command with --resume to finish the job",
                   file=sys.stderr)
         return 130
+    _report_summary(name, summary, args, printed)
+    return summary.exit_status
+
+
+def _report_summary(name: str, summary, args: argparse.Namespace, printed: bool) -> None:
+    """The closing lines on standard error: what was written, what failed now and before."""
     if summary.duplicates:
         more = ", ..." if summary.duplicates > len(summary.duplicate_ids) else ""
         print(f"{name}: warning: [E404] {summary.output} held {summary.duplicates} extra "
               f"copies of documents (ids: {', '.join(summary.duplicate_ids)}{more}); kept the "
               "first copy of each and removed the others", file=sys.stderr)
-    if args.output is not None:
-        done = f"{summary.ok} documents, {summary.units} units in {summary.seconds:.1f} s"
+    output = Path(args.output) if args.output is not None else None
+    if output is not None and not output.exists():
+        print(f"{name}: no document was written, so {output} was not made"
+              + (f"; {_plural(summary.failed, 'document')} failed" if summary.failed else
+                 "; no document was read"), file=sys.stderr)
+    elif output is not None:
+        done = (f"{_plural(summary.ok, 'document')}, {_plural(summary.units, 'unit')} in "
+                f"{summary.seconds:.1f} s")
         if summary.skipped:
             done += f"; {summary.skipped} already done"
         print(f"{name}: {done} -> {summary.output}", file=sys.stderr)
-    failed = summary.failed + summary.previously_failed
-    if failed and not printed:
-        print(f"{name}: {failed} documents failed; see {summary.errors}", file=sys.stderr)
-    return summary.exit_status
+    if printed or not (summary.failed or summary.previously_failed):
+        return
+    parts = []
+    if summary.failed:
+        parts.append(f"{_plural(summary.failed, 'document')} failed")
+    if summary.previously_failed:
+        parts.append(f"{summary.previously_failed} failed in an earlier run and "
+                     f"{'was' if summary.previously_failed == 1 else 'were'} skipped (delete "
+                     "the errors file to retry them)")
+    print(f"{name}: {' and '.join(parts)}; see {summary.errors}", file=sys.stderr)
 
 
 def parse_weights(items, option: str = "--weight") -> dict[str, float]:

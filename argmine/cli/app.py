@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from argmine.errors import ArgmineError
 
 COMMANDS = ("segment", "corpus", "label", "tree", "train", "evaluate", "bench", "info")
+QUIET_LOADING = ("label", "tree", "evaluate", "bench")
+"""Commands that load a model without downloading one: no 'Loading weights' bar for them."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +41,53 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    _add_debug(sub)
     return parser
+
+
+def _add_debug(sub) -> None:
+    """Accept ``--debug`` after a command too (``argmine label --debug ...``)."""
+    for command in dict.fromkeys(sub.choices.values()):
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show tracebacks on errors")
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_debug(action)
+
+
+class _Stderr(logging.StreamHandler):
+    """A handler writing to the ``sys.stderr`` of the moment (tests replace it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _log_to_stderr() -> None:
+    """Show argmine's warnings (e.g. the one-off ONNX export) as ``argmine: MESSAGE``."""
+    logger = logging.getLogger("argmine")
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("argmine: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
+def quiet_model_loading() -> None:
+    """No 'Loading weights' progress bar from transformers here or in worker processes."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read at import, inherited
+    hf_logging = sys.modules.get("transformers.utils.logging")
+    if hf_logging is not None:  # imported already (a second command in one process)
+        hf_logging.disable_progress_bar()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return 2
+    _log_to_stderr()
+    if args.command in QUIET_LOADING:
+        quiet_model_loading()
     try:
         return int(args.handler(args) or 0)
     except ArgmineError as exc:

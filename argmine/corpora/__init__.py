@@ -28,6 +28,7 @@ _READERS: dict[str, tuple[str, str, str]] = {
     "cdcp": ("argmine.corpora.cdcp", "read_cdcp", "cdcp"),
     "abstrct": ("argmine.corpora.abstrct", "read_abstrct", "abstrct"),
     "jsonl": ("argmine.corpora.jsonl", "read_jsonl", "."),
+    "brat": ("argmine.corpora.brat_argmine", "read_brat", "."),
     "web-discourse": (
         "argmine.corpora.web_discourse", "read_web_discourse", "web-discourse-toulmin"
     ),

@@ -14,6 +14,25 @@ of the five labels (optional: unlabelled units are not scored); ``parent`` (a un
 and ``relation`` (``support``/``attack``) are optional and enable structure scores.
 Instead of ``text``, ``"text_file": "name.txt"`` names a UTF-8 file holding the text; it is
 looked up next to the corpus file and must stay inside that folder (see ``allow_outside``).
+
+What argmine writes reads back as it is, so a person can correct it and train on it
+(docs/adapt.md):
+
+- ``argmine tree --format json``/``jsonl`` (:func:`argmine.export.to_json`): the id is
+  ``doc``; units carry ``index``, ``text``, ``start``, ``end``, ``label``, ``parent`` and
+  ``relation``. Without a ``text`` field the units are placed at their offsets and the
+  gaps filled with spaces (paragraph breaks are not in that output).
+- :meth:`Document.to_dict`: ``text``, ``units`` and a ``relations`` list of
+  ``{"source", "target", "kind"}`` (unit indices; ``support``/``attack``); its ``meta``
+  becomes the document's metadata.
+
+``role``, ``score``, ``scores``, ``trees`` and ``paragraphs`` are ignored: roles follow from
+the links, trees from the relations, paragraphs from the text. A ``relations`` list and
+``parent`` fields may both be given; together they must give each unit one parent at most.
+A unit's ``index``, if given, must be its position in the list. A document that annotates
+structure (a ``relations`` list or a ``parent`` field on a unit) is checked against the
+scheme (:mod:`argmine.corpora.corrections`, E120–E125); one with labels only is checked for
+overlapping units.
 """
 
 from __future__ import annotations
@@ -24,6 +43,13 @@ import stat
 from pathlib import Path
 
 from argmine.corpora._common import read_text
+from argmine.corpora.corrections import (
+    AnnotatedLink,
+    AnnotatedUnit,
+    check_annotation,
+    describe,
+    missing_unit,
+)
 from argmine.document import Document, Relation, Unit
 from argmine.errors import CorpusFormatError
 from argmine.schema import RelationKind, to_label
@@ -45,7 +71,9 @@ def read_jsonl(
     Raises:
         CorpusFormatError: E107 naming the file and line of a malformed document; E110 for
             a ``text_file`` outside the corpus folder; E106 if ``path`` holds no corpus
-            files; E009 if it cannot be examined.
+            files; E009 if it cannot be examined; E120–E125 for an annotation that breaks
+            the scheme (overlapping units, a link to a missing unit, two parents, a cycle,
+            a rebuttal that attacks nothing, a label that contradicts the links).
 
     Examples:
         >>> import tempfile, pathlib
@@ -92,6 +120,13 @@ def read_jsonl(
     return docs
 
 
+# Keys of the document schema; every other top-level key goes into ``meta``.
+_SCHEMA_KEYS = frozenset({"id", "doc", "text", "units", "relations", "trees", "paragraphs",
+                          "meta", "format_version", "argmine_version"})
+_KINDS = {"support": RelationKind.SUPPORT, "supports": RelationKind.SUPPORT,
+          "attack": RelationKind.ATTACK, "attacks": RelationKind.ATTACK}
+
+
 def _document(obj, file: Path, lineno: int, *, allow_outside: bool = False) -> Document:
     def bad(detail: str) -> CorpusFormatError:
         return CorpusFormatError("E107", path=file, line=lineno, detail=detail)
@@ -99,53 +134,127 @@ def _document(obj, file: Path, lineno: int, *, allow_outside: bool = False) -> D
     if not isinstance(obj, dict) or not isinstance(obj.get("units"), list):
         raise bad("a document is an object with a 'units' list")
     raw_units = obj["units"]
+    doc_id = obj.get("id", obj.get("doc"))
+    doc_id = str(doc_id) if doc_id is not None else (
+        file.stem if lineno == 1 else f"{file.stem}:{lineno}")
     text = obj.get("text")
     if text is None and obj.get("text_file"):
         text = read_text(_text_file(obj["text_file"], file, lineno, allow_outside),
                          newline=None)
-    spans = []
     if text is None:
-        pieces, pos = [], 0
-        for i, u in enumerate(raw_units):
-            t = u if isinstance(u, str) else (u.get("text") if isinstance(u, dict) else None)
-            if not isinstance(t, str) or not t:
-                raise bad(f"unit {i} has no text and the document has none")
-            spans.append((pos, pos + len(t)))
-            pieces.append(t)
-            pos += len(t) + 1
-        text = " ".join(pieces)
+        text, spans = _text_from_units(raw_units, bad)
     else:
-        for i, u in enumerate(raw_units):
-            if not isinstance(u, dict) or not isinstance(u.get("start"), int) \
-                    or not isinstance(u.get("end"), int):
-                raise bad(f"unit {i} needs integer 'start' and 'end' offsets into 'text'")
-            if not 0 <= u["start"] <= u["end"] <= len(text):
-                raise CorpusFormatError("E103", path=file, line=lineno, start=u["start"],
-                                        end=u["end"], length=len(text))
-            spans.append((u["start"], u["end"]))
-    paragraphs = paragraph_spans(text)
-    units, relations = [], []
+        spans = _spans(raw_units, text, file, lineno, bad)
+    found = []
     for i, ((start, end), u) in enumerate(zip(spans, raw_units)):
         info = u if isinstance(u, dict) else {}
+        if info.get("index") is not None and info["index"] != i:
+            raise bad(f"unit {i} has 'index' {info['index']!r}; units are numbered 0, 1, … "
+                      "in list order")
         try:
             label = to_label(info["label"]) if info.get("label") is not None else None
         except ValueError as exc:
             raise bad(f"unit {i}: {exc}") from None
-        units.append(Unit(i, text[start:end], start, end, label=label,
-                          paragraph=paragraph_index(paragraphs, start), id=info.get("id")))
-        parent = info.get("parent")
-        if parent is not None:
-            if not isinstance(parent, int) or not 0 <= parent < len(raw_units) or parent == i:
-                raise CorpusFormatError("E104", path=file, line=lineno, ref=parent)
-            try:
-                kind = RelationKind(info.get("relation") or "support")
-            except ValueError:
-                raise bad(f"unit {i}: relation must be 'support' or 'attack'") from None
-            relations.append(Relation(i, parent, kind))
-    meta = {k: v for k, v in obj.items() if k not in ("units", "text", "id")}
+        found.append(AnnotatedUnit(start, end, text[start:end], label, f"#{i}", lineno))
+    links = _links(obj, doc_id, found, file, lineno, bad)
+    # Labels are checked against links where the document annotates structure: a
+    # 'relations' list (Document.to_dict) or a 'parent' on its units (argmine tree's JSON).
+    structured = "relations" in obj or any(isinstance(u, dict) and "parent" in u
+                                           for u in raw_units)
+    roles = check_annotation(doc_id, found, links, path=file, check_labels=structured)
+    paragraphs = paragraph_spans(text)
+    ids = [u.get("id") if isinstance(u, dict) else None for u in raw_units]
+    units = tuple(
+        Unit(i, u.text, u.start, u.end, label=u.label, role=role if structured else None,
+             paragraph=paragraph_index(paragraphs, u.start), id=ids[i])
+        for i, (u, role) in enumerate(zip(found, roles)))
+    meta = dict(obj["meta"]) if isinstance(obj.get("meta"), dict) else {}
+    meta.update((k, v) for k, v in obj.items() if k not in _SCHEMA_KEYS)
     meta.setdefault("corpus", "jsonl")
-    return Document(str(obj.get("id", file.stem if lineno == 1 else f"{file.stem}:{lineno}")),
-                    text, tuple(units), tuple(relations), paragraphs=paragraphs, meta=meta)
+    relations = tuple(Relation(k.source, k.target, k.kind) for k in links)
+    return Document(doc_id, text, units, relations, paragraphs=paragraphs, meta=meta)
+
+
+def _text_from_units(raw_units: list, bad) -> tuple[str, list[tuple[int, int]]]:
+    """The text of a document given by its units only, and each unit's span in it.
+
+    Units with ``start``/``end`` offsets (``argmine tree``'s JSON) are placed at their
+    offsets, gaps filled with spaces; otherwise the units are joined by single spaces.
+    """
+    if raw_units and all(isinstance(u, dict) and _offset(u.get("start"))
+                         and _offset(u.get("end")) for u in raw_units):
+        chars: list[str] = []
+        for i, u in enumerate(raw_units):
+            t, start, end = u.get("text"), u["start"], u["end"]
+            if not isinstance(t, str) or len(t) != end - start or start > end:
+                raise bad(f"unit {i}: its 'text' must hold the end - start characters of "
+                          "its offsets when the document has no 'text'")
+            chars.extend(" " * (end - len(chars)))
+            chars[start:end] = t
+        return "".join(chars), [(u["start"], u["end"]) for u in raw_units]
+    spans, pieces, pos = [], [], 0
+    for i, u in enumerate(raw_units):
+        t = u if isinstance(u, str) else (u.get("text") if isinstance(u, dict) else None)
+        if not isinstance(t, str) or not t:
+            raise bad(f"unit {i} has no text and the document has none")
+        spans.append((pos, pos + len(t)))
+        pieces.append(t)
+        pos += len(t) + 1
+    return " ".join(pieces), spans
+
+
+def _offset(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _spans(raw_units: list, text: str, file: Path, lineno: int, bad) -> list[tuple[int, int]]:
+    spans = []
+    for i, u in enumerate(raw_units):
+        if not isinstance(u, dict) or not isinstance(u.get("start"), int) \
+                or not isinstance(u.get("end"), int):
+            raise bad(f"unit {i} needs integer 'start' and 'end' offsets into 'text'")
+        if not 0 <= u["start"] <= u["end"] <= len(text):
+            raise CorpusFormatError("E103", path=file, line=lineno, start=u["start"],
+                                    end=u["end"], length=len(text))
+        spans.append((u["start"], u["end"]))
+    return spans
+
+
+def _links(obj: dict, doc_id: str, units: list[AnnotatedUnit], file: Path, lineno: int,
+           bad) -> list[AnnotatedLink]:
+    """The links of a document: its ``relations`` list, then its units' ``parent`` fields."""
+    n = len(units)
+
+    def unit_at(ref: object, source: str) -> int:
+        if not _offset(ref) or ref >= n:
+            raise missing_unit(doc_id, source, ref, path=file, line=lineno)
+        return ref
+
+    def kind_of(value: object, where: str) -> RelationKind:
+        kind = _KINDS.get(value.strip().lower()) if isinstance(value, str) else None
+        if kind is None:
+            raise bad(f"{where}: the relation kind must be 'support' or 'attack', "
+                      f"got {value!r}")
+        return kind
+
+    relations = obj.get("relations")
+    if relations is not None and not isinstance(relations, list):
+        raise bad("'relations' must be a list of {'source', 'target', 'kind'} objects")
+    links = []
+    for j, rel in enumerate(relations or ()):
+        if not isinstance(rel, dict):
+            raise bad(f"relation {j} is not a {{'source', 'target', 'kind'}} object")
+        source = unit_at(rel.get("source"), f"named by relation {j}")
+        target = unit_at(rel.get("target"), describe(units[source]))
+        links.append(AnnotatedLink(source, target, kind_of(rel.get("kind"), f"relation {j}"),
+                                   lineno))
+    for i, u in enumerate(obj["units"]):
+        parent = u.get("parent") if isinstance(u, dict) else None
+        if parent is not None:
+            target = unit_at(parent, describe(units[i]))
+            links.append(AnnotatedLink(i, target, kind_of(u.get("relation") or "support",
+                                                          f"unit {i}"), lineno))
+    return links
 
 
 def _text_file(name: object, file: Path, lineno: int, allow_outside: bool) -> Path:

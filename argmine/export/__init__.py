@@ -24,6 +24,7 @@ from typing import Any
 from argmine.document import Document
 from argmine.errors import InputError
 from argmine.export._aif import to_aif
+from argmine.export._brat import ANNOTATION_CONF, brat_file_stem, to_brat, write_brat
 from argmine.export._dot import to_dot
 from argmine.export._html import (
     HTML_END_MARK,
@@ -34,7 +35,7 @@ from argmine.export._html import (
     to_html,
     to_html_many,
 )
-from argmine.export._json import from_json, to_json, to_jsonl_records
+from argmine.export._json import from_json, to_json
 from argmine.export._mermaid import mermaid_document_block, to_mermaid, to_mermaid_many
 from argmine.export._text import to_text
 
@@ -46,7 +47,11 @@ EXPORTERS: dict[str, Callable[[Document], str]] = {
     "mermaid": to_mermaid,
     "html": to_html,
 }
-"""Format name → exporter; each takes a Document and returns the exported text."""
+"""Format name → exporter; each takes a Document and returns the exported text.
+
+brat standoff is two files per document (``.txt`` + ``.ann``) and a shared
+``annotation.conf``, so it is written by :func:`write_brat` (``argmine corpus brat``), not
+streamed like these."""
 
 
 def export(doc: Document, fmt: str, **options: Any) -> str:
@@ -69,22 +74,25 @@ def export(doc: Document, fmt: str, **options: Any) -> str:
 
 
 __all__ = [
+    "ANNOTATION_CONF",
     "EXPORTERS",
     "HTML_END_MARK",
     "document_anchor",
     "export",
+    "brat_file_stem",
     "from_json",
     "html_document_section",
     "html_page_end",
     "html_page_start",
     "mermaid_document_block",
     "to_aif",
+    "to_brat",
     "to_dot",
     "to_html",
     "to_html_many",
     "to_json",
-    "to_jsonl_records",
     "to_mermaid",
     "to_mermaid_many",
     "to_text",
+    "write_brat",
 ]

@@ -16,6 +16,7 @@ def to_text(
     show_none: bool = False,
     width: int = 100,
     max_chars: int | None = 300,
+    header: bool = False,
 ) -> str:
     """Render the argument trees as an indented outline a person reads in a terminal.
 
@@ -30,6 +31,8 @@ def to_text(
         width: Wrap lines at this many characters; continuation lines are indented two
             spaces deeper than the line they continue.
         max_chars: Cut each sentence to this many characters (``None`` keeps it whole).
+        header: Start with a ``== ID ==`` line naming the document, so that documents
+            printed one after another (as ``argmine tree --format text`` does) are told apart.
 
     Returns:
         The outline, ending in a newline.
@@ -45,8 +48,12 @@ def to_text(
           #0 claim (0.90): Talk.
             #1 premise, supports #0 (0.80): It helps.
         <BLANKLINE>
+        >>> print(to_text(Document("essay 1", ""), header=True))
+        == essay 1 ==
+        No arguments found in document 'essay 1'.
+        <BLANKLINE>
     """
-    lines: list[str] = []
+    lines: list[str] = [f"== {' '.join(doc.id.split()) or '(no id)'} =="] if header else []
     total = len(doc.trees)
     if not total:
         lines.append(f"No arguments found in document {doc.id!r}.")

@@ -11,7 +11,7 @@ from argmine.errors import InputError
 # Corpora whose gold units are the units to label: the microtexts (clause-size EDUs the task
 # itself provides, and the microtext protocol evaluates on them) and user corpora in argmine's
 # JSONL schema. Every other corpus is seen at sentence level, as argmine sees a user's text.
-UNIT_LEVEL = frozenset({"microtexts", "jsonl"})
+UNIT_LEVEL = frozenset({"microtexts", "jsonl", "brat"})
 
 
 @dataclass(frozen=True)

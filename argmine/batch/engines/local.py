@@ -18,22 +18,23 @@ def _init_worker(spec, threads: int | None) -> None:
         _WORKER["miner"] = load_spec(spec)
     except Exception as exc:  # raised by _work instead: a pool respawns crashed initialisers
         _WORKER["error"] = exc
-    set_threads(threads)
+    set_threads(threads, _WORKER.get("miner"))
 
 
-def _work(task: str, fmt: str, items: list[tuple[str, Any]]) -> list[tuple]:
+def _work(task: str, fmt: str, items: list[tuple[str, Any]], decoded: bool) -> list[tuple]:
     if "error" in _WORKER:
         raise _WORKER["error"]
-    return process(_WORKER["miner"], task, fmt, items)
+    return process(_WORKER["miner"], task, fmt, items, decoded)
 
 
 def local_results(miner, spec, task: str, fmt: str, chunks: Iterator[Chunk], workers: int,
-             threads: int | None) -> Iterator[tuple[Chunk, list[tuple]]]:
+                  threads: int | None, *, decoded: bool = True
+                  ) -> Iterator[tuple[Chunk, list[tuple]]]:
     """Process chunks in this process or in ``workers`` processes; yields them in order."""
     if workers == 1:
-        set_threads(threads)
+        set_threads(threads, miner)
         for chunk in chunks:
-            yield chunk, process(miner, task, fmt, chunk.todo)
+            yield chunk, process(miner, task, fmt, chunk.todo, decoded)
         return
     # spawn: a forked copy of a process that already ran torch can deadlock in its threads.
     context = multiprocessing.get_context("spawn")
@@ -41,7 +42,7 @@ def local_results(miner, spec, task: str, fmt: str, chunks: Iterator[Chunk], wor
     try:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append((chunk, pool.apply_async(_work, (task, fmt, chunk.todo))))
+            pending.append((chunk, pool.apply_async(_work, (task, fmt, chunk.todo, decoded))))
             # At most two chunks a worker in flight: Pool.imap would read the whole input
             # ahead of the workers, and memory must not grow with the number of documents.
             while len(pending) > 2 * workers or (pending and pending[0][1].ready()):

@@ -64,14 +64,14 @@ _END = None
 class _MinerActor:
     """A Ray Data actor: loads the miner once, then mines one chunk per call."""
 
-    def __init__(self, spec, task: str, fmt: str, threads: int) -> None:
-        self._task, self._fmt = task, fmt
+    def __init__(self, spec, task: str, fmt: str, threads: int, decoded: bool = True) -> None:
+        self._task, self._fmt, self._decoded = task, fmt, decoded
         self._miner = self._error = None
         try:
             self._miner = load_spec(spec)
         except Exception as exc:  # sent back by each call instead, see _mine
             self._error = exc
-        set_threads(threads)
+        set_threads(threads, getattr(self, "_miner", None))
 
     def __call__(self, table: pyarrow.Table) -> pyarrow.Table:
         import pyarrow as pa
@@ -86,7 +86,8 @@ class _MinerActor:
         try:
             if self._error is not None:
                 raise self._error
-            outcome: tuple = ("ok", process(self._miner, self._task, self._fmt, items))
+            outcome: tuple = ("ok", process(self._miner, self._task, self._fmt, items,
+                                            self._decoded))
         except Exception as exc:
             outcome = ("raise", exc)
         try:
@@ -243,7 +244,7 @@ def _exchange(queue, outputs: Iterator[tuple[int, bytes]], chunks: Iterator[Chun
 
 
 def ray_results(spec, task: str, fmt: str, chunks: Iterator[Chunk], workers: int,
-                threads: int | None, address: str | None
+                threads: int | None, address: str | None, *, decoded: bool = True
                 ) -> Iterator[tuple[Chunk, list[tuple]]]:
     """Process chunks on ``workers`` Ray actors; yields them with their results, in order.
 
@@ -268,7 +269,7 @@ def ray_results(spec, task: str, fmt: str, chunks: Iterator[Chunk], workers: int
         dataset = ray.data.read_datasource(_queue_source(queue), **_zerocpus()).map_batches(
             _MinerActor, batch_size=1, batch_format="pyarrow", num_cpus=cpus,
             compute=ray.data.ActorPoolStrategy(size=workers),
-            fn_constructor_args=(spec, task, fmt, cpus))
+            fn_constructor_args=(spec, task, fmt, cpus, decoded))
         batches = iter(dataset.iter_batches(batch_size=None, batch_format="pyarrow",
                                             prefetch_batches=0))
         try:

@@ -307,9 +307,14 @@ class LiteScorer:
             raise InputError("E301", param="backend", owner="LiteScorer.use_backend",
                              value=backend, expected="'auto' or 'onnx' for a model served "
                              "without torch; load it with argmine.load(..., backend='torch')")
-        if threads and threads != self.threads:
-            self.threads, self._session = threads, None
+        if threads:
+            self.set_threads(threads)
         return self
+
+    def set_threads(self, threads: int) -> None:
+        """Run ONNX Runtime on ``threads`` intra-op threads (a batch worker's share)."""
+        if threads != self.threads:
+            self.threads, self._session = threads, None
 
     def to(self, device: str) -> LiteScorer:
         """Stay on the CPU (the only device here).
