@@ -126,3 +126,25 @@ def test_evaluation_cross_validate_starts_each_split_from_the_model(micro, monke
     assert seen == {"init_from": "runs/stage1", "iterations": 2, "estimator": "ArgumentModel"}
     protocols.cross_validate(docs, folds, "baseline", {}, iterations=1)
     assert seen["init_from"] is None and seen["estimator"] == "BaselineModel"
+
+
+class PremiseEverywhere(Oracle):
+    """The oracle's links, but a classifier that calls every unit a premise."""
+
+    def predict_proba(self, documents, **kwargs):
+        out = []
+        for p in super().predict_proba(documents, **kwargs):
+            labels = np.full_like(p.label_probs, 0.01)
+            labels[:, LABELS.index(Label.PREMISE)] = 0.96
+            out.append(Prediction(labels, p.link_probs, p.attack_probs))
+        return out
+
+
+def test_evaluation_labels_report_is_the_classifiers_own(micro):
+    # "labels" scores the classifier's argmax; "decoded_labels" the trees' (which need a
+    # claim at every root, so they cannot all be premises).
+    docs, _folds = micro
+    result = evaluate_documents(ArgumentMiner(PremiseEverywhere(docs)), docs)
+    gold = [u.label for d in docs for u in d.units]
+    assert result["labels"] == label_report(gold, [Label.PREMISE] * len(gold))
+    assert result["decoded_labels"] != result["labels"]

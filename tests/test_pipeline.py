@@ -11,6 +11,7 @@ from argmine.errors import InputError
 from argmine.pipeline import ArgumentMiner, load
 from argmine.schema import LABELS, Label, RelationKind, labels_from_links
 from argmine.scoring.model import ArgumentModel
+from argmine.scoring.runtimes.lite import LiteScorer
 
 TEXT = (
     "Cities should ban cars from their centres. Exhaust fumes make the air unhealthy. "
@@ -88,10 +89,12 @@ def _check_forest(doc: Document) -> None:
 
 
 def test_pipeline_load_tiny_model(tiny_model_dir: Path):
-    miner = load(tiny_model_dir)
+    miner = load(tiny_model_dir, backend="torch")
     assert isinstance(miner, ArgumentMiner)
     assert isinstance(miner.model, ArgumentModel)
     assert miner.decoding is None
+    # The default backend serves a folder loaded in full before without torch.
+    assert isinstance(load(tiny_model_dir).model, (ArgumentModel, LiteScorer))
 
 
 def test_pipeline_load_passes_decoding(tiny_model_dir: Path):

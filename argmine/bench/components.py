@@ -132,7 +132,7 @@ def score_components(miner, essays: Sequence[Document], root: str | Path) -> dic
     folder = essays_folder(root)
     essays = [d for d in essays if d.units]
     bare = [d.replace(relations=(), trees=()) for d in essays]
-    labelled = miner.label_documents(bare)
+    labelled = miner.label_documents(bare, decoded=False)
     decoded = miner.mine_documents(bare)
     gold, by_label, by_tree = [], [], []
     for doc, lab, dec in zip(essays, labelled, decoded):

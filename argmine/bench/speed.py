@@ -155,7 +155,7 @@ def _baseline(options: BenchOptions, docs: Sequence[Document], miner):
 
     if options.baseline:
         return BaselineModel.from_pretrained(options.baseline), options.baseline
-    labelled = miner.label_documents(list(docs))
+    labelled = miner.label_documents(list(docs), decoded=False)
 
     if len({u.label for d in labelled for u in d.units}) < 2:
         # Logistic regression needs two classes; speed does not depend on which labels.
@@ -326,15 +326,18 @@ def run_speed(options: BenchOptions, out: Path, stem: str, probe: Probe | None =
     best = best_batch(sweep["transformers pipeline"])
     plan = [
         ("segment", "argmine", lambda: [ArgumentMiner.to_document(t) for t in texts], {}),
-        ("label", DEFAULT, lambda: default.label_documents(docs), {"backend": backend}),
-        *([("label", TORCH, lambda: miner.label_documents(docs), {"backend": "torch"})]
+        # "label" is the classifier's labels (--classifier-labels); "tree" the decoded ones.
+        ("label", DEFAULT, lambda: default.label_documents(docs, decoded=False),
+         {"backend": backend}),
+        *([("label", TORCH, lambda: miner.label_documents(docs, decoded=False),
+            {"backend": "torch"})]
           if default is not miner else []),
-        *([("label", INT8, lambda: int8.label_documents(docs), {"backend": "torch"})]
+        *([("label", INT8, lambda: int8.label_documents(docs, decoded=False), {"backend": "torch"})]
           if int8 else []),
         ("tree", DEFAULT, lambda: default.mine_documents(docs), {"backend": backend}),
         ("label", PIPELINE_DEFAULT, hf(None), {}),
         ("label", PIPELINE_BEST, hf(best), {"batch_size": best}),
-        ("label", "baseline", lambda: base_miner.label_documents(docs), {}),
+        ("label", "baseline", lambda: base_miner.label_documents(docs, decoded=False), {}),
         ("tree", "baseline", lambda: base_miner.mine_documents(docs), {}),
     ]
     runs = {}

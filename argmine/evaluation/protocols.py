@@ -44,7 +44,7 @@ def evaluate_documents(
     gold = [_real_units(d) for d in gold if d.units]
     start = time.perf_counter()
     bare = [d.replace(relations=(), trees=()) for d in gold]
-    labelled = miner.label_documents(bare)
+    labelled = miner.label_documents(bare, decoded=False)
     predicted = miner.mine_documents(bare) if structure else None
     seconds = time.perf_counter() - start
     g = [u.label for d in gold for u in d.units]
