@@ -356,3 +356,25 @@ def test_training_load_documents_sentence_level_by_default(fixtures_dir: Path):
     assert [len(d.units) for d in units] == [9, 3]
     for doc in sentences + units:
         doc.validate()
+
+
+def test_training_resume_refuses_a_tampered_checkpoint(
+    tiny_documents, tmp_path: Path, torch_single_thread
+):
+    from safetensors.torch import load_file, save_file
+
+    from argmine.errors import ModelFormatError
+
+    docs = list(tiny_documents)[:3]
+    ckpt = tmp_path / "ckpt"
+    config = TrainingConfig(epochs=1, trainable_layers=1, batch_units=16, seed=0)
+    ArgumentModel(config).fit(docs, checkpoint_dir=ckpt, progress=False)
+    weights = ckpt / "last" / "model.safetensors"
+    state = load_file(str(weights))
+    name = next(k for k in state if k.startswith("label_head"))
+    state[name] = state[name].float() * float("nan")
+    save_file(state, str(weights))
+    with pytest.raises(ModelFormatError) as info:
+        ArgumentModel(replace(config, epochs=2)).fit(docs, checkpoint_dir=ckpt, resume=True,
+                                                     progress=False)
+    assert info.value.code == "E213"

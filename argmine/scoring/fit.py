@@ -294,13 +294,22 @@ def _optimizer(model, docs: Sequence[Document]):
     return optimizer, scheduler
 
 
+def _checked_weights(model, folder: Path) -> dict[str, torch.Tensor]:
+    # A checkpoint folder is read like any model folder: shapes, dtypes and finite values
+    # are checked before the weights reach the network.
+    weights = persistence.read_weights(folder)
+    persistence.check_tensors(weights, model.network_.state_dict(),
+                              folder / persistence.WEIGHTS_NAME)
+    return weights
+
+
 def _resume(model, ckpt: Path, optimizer, scheduler, state: dict) -> None:
-    model.network_.load_state_dict(persistence.read_weights(ckpt / "last"), strict=False)
+    model.network_.load_state_dict(_checked_weights(model, ckpt / "last"), strict=False)
     saved = load_optimizer(ckpt, optimizer, scheduler)
     state.update(epoch=saved["epoch"] + 1, best=saved["best"], stale=saved["stale"])
     model.history_ = saved.get("history", [])
     if (ckpt / "best" / persistence.WEIGHTS_NAME).is_file():
-        state["best_state"] = persistence.read_weights(ckpt / "best")
+        state["best_state"] = _checked_weights(model, ckpt / "best")
     logger.info("resumed from %s at epoch %d", ckpt, state["epoch"])
 
 
