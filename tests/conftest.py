@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,3 +168,19 @@ def tiny_model_dir(tiny_network: TrainedStage) -> Path:
 def tiny_baseline_dir(tiny_baseline: TrainedStage) -> Path:
     """Folder of the tiny BaselineModel (read-only; copy it before changing files)."""
     return tiny_baseline.directory
+
+
+@pytest.fixture
+def network_copy(tiny_model_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny ArgumentModel folder, free to break."""
+    folder = tmp_path / "network"
+    shutil.copytree(tiny_model_dir, folder)
+    return folder
+
+
+@pytest.fixture
+def baseline_copy(tiny_baseline_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny baseline folder, free to break."""
+    folder = tmp_path / "baseline"
+    shutil.copytree(tiny_baseline_dir, folder)
+    return folder

@@ -19,17 +19,21 @@ def _random_scores(rng: np.random.Generator, n: int):
     return q, link[:, :n], attack
 
 
-@pytest.mark.parametrize("single_root", [False, True])
-def test_decoding_roots_meet_the_claim_floor(single_root: bool):
+def _draws(cfg: DecodingConfig):
+    """150 random documents decoded with ``cfg``: (q, decoding, likeliest claim kept)."""
     rng = np.random.default_rng(7)
-    cfg = DecodingConfig(single_root=single_root)
-    checked = 0
     for _ in range(150):
-        n = int(rng.integers(2, 9))
-        q, link, attack = _random_scores(rng, n)
+        q, link, attack = _random_scores(rng, int(rng.integers(2, 9)))
         decoding = decode(q, link, attack, cfg)
         kept = [i for i, lab in enumerate(decoding.labels) if lab is not Label.NONE]
-        best = max(kept, key=lambda i: q[i, 0]) if kept else None
+        yield q, decoding, (max(kept, key=lambda i: q[i, 0]) if kept else None)
+
+
+@pytest.mark.parametrize("single_root", [False, True])
+def test_decoding_roots_meet_the_claim_floor(single_root: bool):
+    cfg = DecodingConfig(single_root=single_root)
+    checked = 0
+    for q, decoding, best in _draws(cfg):
         for root in decoding.roots:
             checked += 1
             assert q[root, 0] >= cfg.min_root_claim or root == best, (q[root], decoding)
@@ -39,16 +43,9 @@ def test_decoding_roots_meet_the_claim_floor(single_root: bool):
 def test_decoding_without_the_floor_weak_roots_happen():
     # The same draws without the floor do make doubtful units roots: the floor is what
     # keeps them out, not the draws.
-    rng = np.random.default_rng(7)
-    cfg = DecodingConfig(min_root_claim=None)
-    weak = 0
-    for _ in range(150):
-        n = int(rng.integers(2, 9))
-        q, link, attack = _random_scores(rng, n)
-        decoding = decode(q, link, attack, cfg)
-        kept = [i for i, lab in enumerate(decoding.labels) if lab is not Label.NONE]
-        best = max(kept, key=lambda i: q[i, 0]) if kept else None
-        weak += sum(q[r, 0] < 0.2 and r != best for r in decoding.roots)
+    weak = sum(q[r, 0] < 0.2 and r != best
+               for q, decoding, best in _draws(DecodingConfig(min_root_claim=None))
+               for r in decoding.roots)
     assert weak > 0
 
 

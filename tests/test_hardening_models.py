@@ -31,22 +31,6 @@ CANONICAL = [label.value for label in LABELS]
 # --------------------------------------------------------------------------- helpers
 
 
-@pytest.fixture
-def network_copy(tiny_model_dir: Path, tmp_path: Path) -> Path:
-    """A copy of the tiny ArgumentModel folder, free to break."""
-    folder = tmp_path / "network"
-    shutil.copytree(tiny_model_dir, folder)
-    return folder
-
-
-@pytest.fixture
-def baseline_copy(tiny_baseline_dir: Path, tmp_path: Path) -> Path:
-    """A copy of the tiny baseline folder, free to break."""
-    folder = tmp_path / "baseline"
-    shutil.copytree(tiny_baseline_dir, folder)
-    return folder
-
-
 def _edit_config(folder: Path, **changes) -> None:
     path = folder / persistence.CONFIG_NAME
     config = json.loads(path.read_text())

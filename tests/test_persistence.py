@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from pathlib import Path
 
@@ -18,22 +17,6 @@ from argmine.scoring import persistence
 from argmine.scoring.baseline import BaselineModel
 from argmine.scoring.model import ArgumentModel
 from argmine.scoring.runtimes.lite import LiteScorer
-
-
-@pytest.fixture
-def baseline_copy(tiny_baseline_dir: Path, tmp_path: Path) -> Path:
-    """A copy of the tiny baseline folder, free to break."""
-    folder = tmp_path / "baseline"
-    shutil.copytree(tiny_baseline_dir, folder)
-    return folder
-
-
-@pytest.fixture
-def network_copy(tiny_model_dir: Path, tmp_path: Path) -> Path:
-    """A copy of the tiny ArgumentModel folder, free to break."""
-    folder = tmp_path / "network"
-    shutil.copytree(tiny_model_dir, folder)
-    return folder
 
 
 def _edit_config(folder: Path, **changes) -> None:

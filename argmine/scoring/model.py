@@ -353,8 +353,7 @@ class ArgumentModel:
         order = [i for i, d in enumerate(documents) if d.units]
         for i, doc in enumerate(documents):
             if not doc.units:
-                results[i] = Prediction(np.zeros((0, 5)), np.zeros((0, 1)) if links else None,
-                                        np.zeros((0, 0)) if links else None)
+                results[i] = Prediction.empty(links=links)
         with torch.inference_mode():
             for group in batches([documents[i] for i in order], batch_units):
                 outs = self.forward(group, links=links, link_block=link_block)

@@ -36,6 +36,12 @@ class Prediction:
     attack_probs: np.ndarray | None
     candidates: np.ndarray | None = None
 
+    @classmethod
+    def empty(cls, *, links: bool = True) -> Prediction:
+        """The prediction of a document with no units."""
+        return cls(np.zeros((0, len(LABELS))), np.zeros((0, 1)) if links else None,
+                   np.zeros((0, 0)) if links else None)
+
     @property
     def labels(self) -> list[Label]:
         """The most probable label of every unit."""

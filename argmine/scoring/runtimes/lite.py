@@ -397,8 +397,7 @@ class LiteScorer:
         order = [i for i, d in enumerate(documents) if d.units]
         for i, doc in enumerate(documents):
             if not doc.units:
-                results[i] = Prediction(np.zeros((0, 5)), np.zeros((0, 1)) if links else None,
-                                        np.zeros((0, 0)) if links else None)
+                results[i] = Prediction.empty(links=links)
         for group in batches([documents[i] for i in order], batch_units):
             vectors = self._encode([u.text for d in group for u in d.units])
             offset = 0
