@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from argmine.bench import quality
+from argmine.bench.adapt import run_adapt
 from argmine.bench.options import BenchOptions
 from argmine.bench.provenance import provenance
 from argmine.bench.results import BENCH_FORMAT, write_result
@@ -28,6 +29,7 @@ SUITES: dict[str, Suite] = {
     "user": quality.run_user,
     "speed": run_speed,
     "scale": run_scale,
+    "adapt": run_adapt,
 }
 """Suite name → function ``(options, out folder, file stem) -> result``."""
 
@@ -60,6 +62,8 @@ def result_name(suite: str, options: BenchOptions) -> str:
         parts.append(_slug(options.corpus.split(":", 1)[0]))
     elif suite == "user" and options.corpus:
         parts.append(_slug(Path(options.corpus.split(":", 1)[-1]).stem))
+    elif suite == "adapt" and getattr(options, "keep", "mix") != "mix":
+        parts.append(f"keep-{options.keep}")
     return "-".join([*parts, tag] + (["smoke"] if options.smoke else []))
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import shlex
 
-SUITES = ("mtc", "aae2", "cross", "abstrct", "cdcp", "web-discourse", "user", "speed", "scale")
+SUITES = ("mtc", "aae2", "cross", "abstrct", "cdcp", "web-discourse", "user", "speed", "scale",
+          "adapt")
 """The suites of ``argmine.bench.runner.SUITES``, named here so that building the parser
 imports no benchmark code (tests/test_bench.py checks that the two agree)."""
 
@@ -20,8 +21,14 @@ SUITE_HELP = (
     "(default: the microtexts); abstrct, cdcp, web-discourse: sentence level, test split "
     "where there is one; user: your corpus in argmine's JSONL schema (--corpus jsonl:PATH); "
     "speed: throughput and peak memory of label and tree beside the transformers pipeline "
-    "and the baseline; scale: time against document length and number of documents."
+    "and the baseline; scale: time against document length and number of documents; adapt: "
+    "learning curves of the shipped model fine-tuned on 0-100 documents of cdcp, abstrct and "
+    "web-discourse beside training from scratch and the baseline (resumable cells)."
 )
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -59,7 +66,8 @@ def register(sub) -> None:
                         help="score gold units or the sentence view (default: per suite)")
     parser.add_argument("--iterations", type=int, help="mtc: iterations of 5 folds (1-10)")
     parser.add_argument("--max-splits", type=int, help="mtc: stop after this many splits")
-    parser.add_argument("--epochs", type=int, help="mtc: training epochs per split (12)")
+    parser.add_argument("--epochs", type=int,
+                        help="mtc: training epochs per split (12); adapt: per adaptation")
     parser.add_argument("--trainable-layers", type=int,
                         help="mtc: top encoder layers fine-tuned per split")
     parser.add_argument("--extra", action="append", default=[], metavar="SPEC",
@@ -84,7 +92,18 @@ def register(sub) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
-    parser.add_argument("--max-docs", type=int, help="score only the first N test documents")
+    parser.add_argument("--limit", "--max-docs", type=int, dest="max_docs",
+                        help="score only the first N test documents")
+    parser.add_argument("--genres", type=_words, metavar="G,G,...", help="adapt: genres "
+                        "(cdcp,abstrct,web-discourse)")
+    parser.add_argument("--sizes", type=_ints, metavar="N,N,...", help="adapt: numbers of "
+                        "adaptation documents (0,10,25,50,100)")
+    parser.add_argument("--draws", type=int, help="adapt: seeded draws per size (3)")
+    parser.add_argument("--keep", choices=("mix", "none"), default="mix", help="adapt: keep "
+                        "what the base knew by mixing in its original data, or by lower "
+                        "learning rates alone (default %(default)s)")
+    parser.add_argument("--systems", type=_words, metavar="S,S,...", help="adapt: which of "
+                        "adapt,scratch,baseline to run (all)")
     parser.add_argument("--repeats", type=int, help="speed/scale: timed repeats (5)")
     parser.add_argument("--warmup", type=int, help="speed/scale: warm-up runs (1)")
     parser.add_argument("--units", type=int, help="speed: about how many units to time (1000)")
@@ -116,8 +135,9 @@ def command_line(args) -> str:
         if value == action.default or value is None:
             continue
         flag = action.option_strings[-1]
-        if action.nargs == 0:
-            words.append(flag)
+        if action.nargs == 0:  # a flag: only when set (--debug's default is SUPPRESS)
+            if value is True:
+                words.append(flag)
         elif isinstance(value, list):
             for item in value:
                 words += [flag, str(item)]
@@ -133,7 +153,7 @@ def run(args) -> int:
     from argmine.bench import BenchOptions, run_bench
     from argmine.cli._io import parse_weights
 
-    options = BenchOptions(
+    settings = dict(
         model=args.model, baseline=args.baseline, corpus=args.corpus, corpora=args.corpora,
         level=args.level, iterations=args.iterations, max_splits=args.max_splits,
         epochs=args.epochs, trainable_layers=args.trainable_layers, extra=tuple(args.extra),
@@ -147,6 +167,14 @@ def run(args) -> int:
         doc_size=args.doc_size, gemm_size=args.gemm_size, time_limit=args.time_limit,
         smoke=args.smoke,
     )
+    if "adapt" in args.suites:
+        from argmine.bench.adapt import AdaptOptions
+
+        options = AdaptOptions(**settings, genres=args.genres, sizes=args.sizes,
+                               draws=args.draws, keep=args.keep,
+                               **({"systems": args.systems} if args.systems else {}))
+    else:
+        options = BenchOptions(**settings)
     for path in run_bench(args.suites, options, args.out, force=args.force,
                           command=command_line(args)):
         print(path)
