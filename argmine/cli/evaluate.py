@@ -83,7 +83,10 @@ def run(args) -> int:
     structure = not args.no_structure
     if args.protocol == "test":
         docs = load_documents(spec)
-        miner = load(args.model, decoding=decoding)
+        # A GPU needs the torch network; on the CPU the default backend may serve the model
+        # without torch.
+        backend = "auto" if args.device == "cpu" else "torch"
+        miner = load(args.model, decoding=decoding, backend=backend)
         if args.device != "cpu":
             miner.model.to(args.device)
         report = evaluate_documents(miner, docs, structure=structure)
