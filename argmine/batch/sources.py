@@ -113,7 +113,7 @@ def no_match(folder: str | Path, pattern: str) -> InputError:
     """The error of a folder holding no file that ``pattern`` matches."""
     return InputError("E009", path=folder, detail=f"the folder holds no file whose name "
                       f"matches {pattern!r} (in it or its subfolders; hidden names skipped): "
-                      "choose the file names with --glob (pattern=)")
+                      "choose the file names with --glob (pattern= in Python)")
 
 
 def _as_id(name: str) -> str:
