@@ -28,18 +28,13 @@ from argmine.scoring.augment import augment_epoch
 from argmine.scoring.batching import batches  # noqa: F401 - the fit loop and callers use it
 from argmine.scoring.config import TrainingConfig
 from argmine.scoring.features import PAIR_FEATURES, n_features
-from argmine.scoring.modelcard import training_corpora
+from argmine.scoring.modelcard import corpus_of, training_corpora
 from argmine.scoring.network import NetworkConfig, freeze_lower_layers
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_STATE = "trainer_state.json"
 CHECKPOINT_OPTIMIZER = "optimizer.safetensors"
-
-
-def corpus_of(doc: Document) -> str:
-    """The corpus a document came from (its ``meta["corpus"]``), for mixture sampling."""
-    return str(doc.meta.get("corpus", "user"))
 
 
 def split_dev(

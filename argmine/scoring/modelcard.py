@@ -18,6 +18,11 @@ LICENCES = {
 }
 
 
+def corpus_of(doc: Document) -> str:
+    """The corpus a document came from (its ``meta["corpus"]``, else ``"user"``)."""
+    return str(doc.meta.get("corpus", "user"))
+
+
 def training_corpora(documents: Sequence[Document]) -> dict[str, int]:
     """Documents per corpus (a document's ``meta["corpus"]``, else ``"user"``), for the card.
 
@@ -25,7 +30,7 @@ def training_corpora(documents: Sequence[Document]) -> dict[str, int]:
         >>> training_corpora([Document("a", "", meta={"corpus": "microtexts"}), Document("b", "")])
         {'microtexts': 1, 'user': 1}
     """
-    return dict(sorted(Counter(str(d.meta.get("corpus", "user")) for d in documents).items()))
+    return dict(sorted(Counter(corpus_of(d) for d in documents).items()))
 
 
 def write_card(model, *, corpora: Sequence[str] = (), scores: str | None = None) -> str:

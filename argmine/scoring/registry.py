@@ -7,7 +7,7 @@ from pathlib import Path
 from argmine.errors import InputError
 from argmine.scoring.backends import onnx_installed
 from argmine.scoring.folder import read_config
-from argmine.scoring.runtimes.lite import LiteScorer, remember
+from argmine.scoring.runtimes.lite import LiteScorer, folder_key, remember
 
 BASELINE_TYPE = "argmine-baseline"
 
@@ -39,8 +39,9 @@ def load_scorer(path: Path, *, quantize: bool = False, backend: str = "torch"):
         from argmine.scoring.runtimes.int8 import QuantizedArgumentModel  # torch: deferred
 
         return QuantizedArgumentModel.from_pretrained(path, config=config)
-    if backend in ("auto", "onnx") and onnx_installed():
-        lite = LiteScorer.from_cache(path, config)
+    key = folder_key(path, config) if backend in ("auto", "onnx") and onnx_installed() else None
+    if key is not None:
+        lite = LiteScorer.from_cache(path, config, key)
         if lite is not None:
             return lite
     from argmine.scoring.model import ArgumentModel  # torch: deferred
@@ -49,6 +50,6 @@ def load_scorer(path: Path, *, quantize: bool = False, backend: str = "torch"):
     if backend != "torch":
         model.use_backend(backend)
         encoder = getattr(model, "onnx_encoder_", None)
-        if encoder is not None:
-            remember(path, config, encoder.path)
+        if encoder is not None and key is not None:
+            remember(key, encoder.path)
     return model

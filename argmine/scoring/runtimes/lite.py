@@ -212,11 +212,28 @@ def _usable(config: dict) -> bool:
     return config.get("model_type") == MODEL_TYPE and not network.get("n_pair_features")
 
 
-def remember(folder: Path, config: dict, graph: Path) -> None:
-    """Record that ``folder`` (just validated by a full load) runs on the cached ``graph``."""
-    files = _encoder_files(config)
-    if files is not None and _usable(config) and graph.parent == cache_dir():
-        record(cache_dir(), folder_digest(folder, files), graph)
+def folder_key(folder: Path, config: dict) -> str | None:
+    """The digest a folder is recorded under, or None where this runtime cannot serve it.
+
+    Computed once per load: it reads the whole weights file.
+    """
+    files = _encoder_files(config) if _usable(config) else None
+    return None if files is None else folder_digest(Path(folder), files)
+
+
+def remember(key: str, graph: Path) -> None:
+    """Record that the folder of ``key`` (just validated by a full load) runs on ``graph``."""
+    if graph.parent == cache_dir():
+        record(cache_dir(), key, graph)
+
+
+def _tokenizer(path: Path, max_length: int):
+    from tokenizers import Tokenizer  # the fast tokenizer alone, without transformers
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_length)
+    tokenizer.no_padding()
+    return tokenizer
 
 
 class LiteScorer:
@@ -239,7 +256,6 @@ class LiteScorer:
     def __init__(self, folder: Path, config: dict, graph: Path, tokenizer: Path,
                  threads: int | None = None) -> None:
         from safetensors.numpy import load_file  # numpy only: no torch
-        from tokenizers import Tokenizer
 
         self.folder = Path(folder)
         self.config_ = config
@@ -252,21 +268,16 @@ class LiteScorer:
         self.markers = bool(training.get("marker_features", True))
         self.heads_ = NumpyHeads(load_file(str(self.folder / WEIGHTS_NAME)), config["network"])
         self.tokenizer_path = tokenizer
-        self.tokenizer_ = Tokenizer.from_file(str(tokenizer))
-        self.tokenizer_.enable_truncation(self.max_length)
-        self.tokenizer_.no_padding()
+        self.tokenizer_ = _tokenizer(tokenizer, self.max_length)
         self._session = None
 
     @classmethod
-    def from_cache(cls, folder: Path, config: dict) -> LiteScorer | None:
-        """The torch-free scorer of a folder validated before, or None."""
-        files = _encoder_files(config) if _usable(config) else None
-        if files is None:
-            return None
-        graph = lookup(cache_dir(), folder_digest(Path(folder), files))
+    def from_cache(cls, folder: Path, config: dict, key: str) -> LiteScorer | None:
+        """The torch-free scorer of a folder validated before (``key``: :func:`folder_key`)."""
+        graph = lookup(cache_dir(), key)
         if graph is None:
             return None
-        return cls(Path(folder), config, graph, files[1])
+        return cls(Path(folder), config, graph, _encoder_files(config)[1])
 
     @property
     def session(self):
@@ -290,12 +301,8 @@ class LiteScorer:
         return state
 
     def __setstate__(self, state: dict) -> None:
-        from tokenizers import Tokenizer
-
         self.__dict__.update(state)
-        self.tokenizer_ = Tokenizer.from_file(str(self.tokenizer_path))
-        self.tokenizer_.enable_truncation(self.max_length)
-        self.tokenizer_.no_padding()
+        self.tokenizer_ = _tokenizer(self.tokenizer_path, self.max_length)
 
     def use_backend(self, backend: str = "onnx", *, threads: int | None = None) -> LiteScorer:
         """Keep ONNX Runtime (the only runtime here); ``"torch"`` needs a full load.
