@@ -8,6 +8,7 @@ error, folder layout. Both are fitted once per session on tests/fixtures/tiny (c
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -302,6 +303,57 @@ def test_model_fit_init_from_a_model_without_pair_features_adds_them_unchanged(
     loaded = ArgumentModel.from_pretrained(model.save_pretrained(tmp_path / "extended"))
     assert loaded.network_.config.n_pair_features == len(PAIR_FEATURES)
     assert ArgumentModel.from_pretrained(directory).network_.config.n_pair_features == 0
+
+
+def _as_corpus(docs, name):
+    return [dataclasses.replace(d, meta={**d.meta, "corpus": name}) for d in docs]
+
+
+def test_model_adapted_from_a_saved_model_names_it_on_its_card_and_in_its_config(
+    tiny_network, tiny_documents, tmp_path, torch_single_thread
+):
+    base_corpora = tiny_network.model.training_corpora_
+    first = ArgumentModel(_frozen_config()).fit(
+        _as_corpus(tiny_documents[:6], "mine"), list(tiny_documents[6:]),
+        init_from=tiny_network.directory, progress=False)
+    # The adapted model's own corpora, not the base's; the base is named beside them.
+    assert first.training_corpora_ == {"mine": 6}
+    assert first.base_model_["path"] == str(tiny_network.directory)
+    assert first.base_model_["training_corpora"] == base_corpora
+    once = first.save_pretrained(tmp_path / "once")
+    card = (once / "README.md").read_text()
+    assert f"Adapted from `model` (`{tiny_network.directory}`)" in card
+    assert "## Adaptation data" in card and "`mine` (6 documents)" in card
+    # The base's own card is not copied over the adapted model's.
+    assert card != (tiny_network.directory / "README.md").read_text()
+    # Adapting the adapted model names the whole chain.
+    second = ArgumentModel(_frozen_config()).fit(
+        _as_corpus(tiny_documents[6:], "theirs"), list(tiny_documents[:6]), init_from=once,
+        progress=False)
+    card = (second.save_pretrained(tmp_path / "twice") / "README.md").read_text()
+    assert f"Adapted from `once` (`{once}`), trained on: `mine` (6 documents)" in card
+    assert f"which was adapted from `model` (`{tiny_network.directory}`)" in card
+    # A model trained afresh from scratch carries no base.
+    fresh = ArgumentModel(_frozen_config(head_learning_rate=1e-3)).fit(
+        list(tiny_documents), progress=False)
+    assert not hasattr(fresh, "base_model_")
+    assert "## Base model" not in (fresh.save_pretrained(tmp_path / "fresh") / "README.md"
+                                   ).read_text()
+
+
+@pytest.mark.parametrize("lineage", [
+    {"training_corpora": ["microtexts"]},
+    {"training_corpora": {"microtexts": -1}},
+    {"base_model": "models/default"},
+    {"base_model": {"model": "x", "path": "y", "training_corpora": {"a": "many"}}},
+])
+def test_model_a_malformed_lineage_in_config_is_refused(network_copy, lineage):
+    from argmine.errors import ModelFormatError
+
+    config = json.loads((network_copy / "config.json").read_text())
+    (network_copy / "config.json").write_text(json.dumps({**config, **lineage}))
+    with pytest.raises(ModelFormatError, match="E212"):
+        ArgumentModel.from_pretrained(network_copy)
 
 
 def test_model_pair_weights_learn_at_their_own_rate(tiny_network, tiny_documents,

@@ -135,6 +135,19 @@ def test_tree_output_corrected_by_a_person_trains_a_model(
     model = ArgumentModel(config).fit(docs, init_from=tiny_model_dir, progress=False)
     assert len(model.history_) == 1
 
+    # The same corrections adapt the shipped model from the command line; the new model's
+    # card names the model it started from beside the data it was adapted on.
+    capsys.readouterr()
+    status = main(["train", "--init", "default", "--corpus", f"jsonl:{corrected}",
+                   "--dev", f"jsonl:{unedited}", "--epochs", "1", "--trainable-layers", "1",
+                   "--output", str(tmp_path / "adapted"), "--quiet"])
+    assert status == 0, capsys.readouterr().err
+    card = (tmp_path / "adapted" / "README.md").read_text(encoding="utf-8")
+    assert "Adapted from `default`" in card
+    assert f"`jsonl:{corrected}` (3 documents)" in card
+    config = json.loads((tmp_path / "adapted" / "config.json").read_text(encoding="utf-8"))
+    assert config["base_model"]["model"] == "default"
+
 
 # --------------------------------------------------------------------------- brat
 

@@ -28,7 +28,8 @@ def register(sub) -> None:
                         help="rewrite sampled training documents with this probability: "
                         f"{', '.join(REWRITES)} (repeatable; see argmine.scoring.augment)")
     parser.add_argument("--output", "-o", required=True, help="model folder to write")
-    parser.add_argument("--init", help="start from this saved model")
+    parser.add_argument("--init", metavar="MODEL", help="start from this saved model: a "
+                        "folder, or 'default' for the shipped model (to adapt it)")
     parser.add_argument("--baseline", action="store_true",
                         help="train the classical baseline (TF-IDF + position features + "
                         "logistic regression) instead of the transformer")
@@ -87,9 +88,14 @@ def run(args) -> int:
         model.save_pretrained(output)
         print(json.dumps({"output": str(output)}))
         return 0
+    init = args.init
+    if init == "default":
+        from argmine.pipeline import default_model_path
+
+        init = default_model_path()
     model = ArgumentModel(config, device=args.device).fit(
         docs, dev, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
-        init_from=args.init, progress=not args.quiet,
+        init_from=init, progress=not args.quiet,
     )
     from argmine.scoring.modelcard import write_card
 

@@ -28,12 +28,13 @@ from argmine.scoring.augment import augment_epoch
 from argmine.scoring.batching import batches  # noqa: F401 - the fit loop and callers use it
 from argmine.scoring.config import TrainingConfig
 from argmine.scoring.features import PAIR_FEATURES, n_features
-from argmine.scoring.modelcard import corpus_of, training_corpora
+from argmine.scoring.modelcard import base_record, corpus_of, training_corpora
 from argmine.scoring.network import NetworkConfig, freeze_lower_layers
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_STATE = "trainer_state.json"
+_OWN_RECORDS = ("card_", "training_corpora_", "base_model_", "history_", "dev_documents_")
 CHECKPOINT_OPTIMIZER = "optimizer.safetensors"
 
 
@@ -208,6 +209,8 @@ def fit_model(model, documents: Sequence[Document],
     cfg = model.config
     # The exported graph holds the old weights; training changes them.
     model.__dict__.pop("onnx_encoder_", None)
+    # A card loaded with earlier weights would describe a model this one no longer is.
+    model.__dict__.pop("card_", None)
     seed_everything(cfg.seed)
     docs, dev = _train_and_dev(documents, dev_documents, cfg)
     # Kept (not saved) so that callers can tune decoding on data the test never sees.
@@ -252,13 +255,17 @@ def _prepare_network(model, init_from: str | Path | None) -> None:
     cfg = model.config
     if init_from is not None:
         loaded = type(model).from_pretrained(init_from, device=model.device)
+        # The weights and their encoder, not the base's record of itself: its card, corpora
+        # and history describe the base, which the new model's card names instead.
         model.__dict__.update({k: v for k, v in loaded.__dict__.items()
-                               if k not in ("config", "device")})
+                               if k not in ("config", "device") + _OWN_RECORDS})
+        model.base_model_ = base_record(init_from, loaded)
         if cfg.pair_features and model.network_.config.n_pair_features < len(PAIR_FEATURES):
             model.add_pair_features()
         model.trainable_names_ = freeze_lower_layers(model.network_.encoder,
                                                      cfg.trainable_layers)
     else:
+        model.__dict__.pop("base_model_", None)
         net_config = NetworkConfig(
             n_features=n_features(position=cfg.position_features, markers=cfg.marker_features),
             context=cfg.context,

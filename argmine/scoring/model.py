@@ -83,6 +83,7 @@ def _check_config(config: dict, path: Path) -> None:
     if isinstance(fingerprint, bool) or not isinstance(fingerprint, (int, float)):
         raise ModelFormatError("E212", path=path, field="encoder_fingerprint",
                                value=fingerprint, expected="a number")
+    _check_lineage(config, path)
     training = config.get("training")
     if not isinstance(training, dict):
         raise ModelFormatError("E212", path=path, field="training", value=training,
@@ -92,6 +93,26 @@ def _check_config(config: dict, path: Path) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ModelFormatError("E212", path=path, field=f"training.{name}", value=value,
                                    expected=f"an integer of at least {low}")
+
+
+def _check_lineage(config: dict, path: Path, field: str = "") -> None:
+    # Only ever read into a model card, but a card is Markdown a person trusts: refuse
+    # anything but plain names and counts, and a chain that never ends.
+    corpora = config.get("training_corpora", {})
+    if not isinstance(corpora, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for k, v in corpora.items()):
+        raise ModelFormatError("E212", path=path, field=f"{field}training_corpora",
+                               value=corpora, expected="an object of corpus: document count")
+    base = config.get("base_model")
+    if base is None:
+        return
+    if (not isinstance(base, dict) or not isinstance(base.get("model"), str)
+            or not isinstance(base.get("path"), str) or field.count(".") >= 16):
+        raise ModelFormatError("E212", path=path, field=f"{field}base_model", value=base,
+                               expected="an object naming the model it was adapted from "
+                               "(model, path, training_corpora, base_model), at most 16 deep")
+    _check_lineage(base, path, f"{field}base_model.")
 
 
 class ArgumentModel:
@@ -431,6 +452,10 @@ class ArgumentModel:
             "training": self.config.to_dict(),
             "trainable_parameters": self.trainable_names_,
         }
+        # The lineage, so that a model adapted from this one can name what it started from.
+        for key, attr in (("training_corpora", "training_corpora_"), ("base_model", "base_model_")):
+            if getattr(self, attr, None):
+                config[key] = getattr(self, attr)
         # A card always: the one given, the one this model was loaded with, or a new one.
         card = card or getattr(self, "card_", None) or write_card(self)
         return persistence.save_model(directory, config, self.trainable_state(), card=card)
@@ -485,6 +510,9 @@ class ArgumentModel:
                                   directory / persistence.WEIGHTS_NAME)
         model.network_.load_state_dict(state, strict=False)
         model.network_.to(model.device).eval()
+        model.training_corpora_ = dict(config.get("training_corpora") or {})
+        if config.get("base_model"):
+            model.base_model_ = config["base_model"]
         card = directory / persistence.CARD_NAME
         # Carried along, so that saving a loaded model again keeps its measured figures.
         model.card_ = card.read_text(encoding="utf-8") if card.is_file() else None

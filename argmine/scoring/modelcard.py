@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from argmine._version import __version__
 from argmine.document import Document
@@ -33,6 +34,38 @@ def training_corpora(documents: Sequence[Document]) -> dict[str, int]:
     return dict(sorted(Counter(corpus_of(d) for d in documents).items()))
 
 
+def base_record(path, base) -> dict:
+    """What an adapted model records about the model it started from (``init_from``).
+
+    The base's own training corpora and base travel with it, so the card of a model adapted
+    from an adapted model names the whole chain.
+
+    Examples:
+        >>> class Base:
+        ...     training_corpora_ = {"microtexts": 112}
+        >>> record = base_record("models/default", Base())
+        >>> record["model"], record["training_corpora"], record["base_model"]
+        ('default', {'microtexts': 112}, None)
+    """
+    return {"model": Path(str(path)).name, "path": str(path),
+            "training_corpora": dict(getattr(base, "training_corpora_", None) or {}),
+            "base_model": getattr(base, "base_model_", None)}
+
+
+def _base_lines(record: dict | None) -> list[str]:
+    lines, depth = [], 0
+    while record:
+        indent = "  " * depth
+        corpora = record.get("training_corpora") or {}
+        trained = ", ".join(f"`{k}` ({n} documents)" for k, n in corpora.items()) \
+            or "not recorded in its config.json (see its own card)"
+        verb = "Adapted from" if depth == 0 else "which was adapted from"
+        lines.append(f"{indent}- {verb} `{record.get('model')}` (`{record.get('path')}`), "
+                     f"trained on: {trained}")
+        record, depth = record.get("base_model"), depth + 1
+    return lines
+
+
 def write_card(model, *, corpora: Sequence[str] = (), scores: str | None = None) -> str:
     """Return a Markdown model card for a fitted model.
 
@@ -55,12 +88,22 @@ def write_card(model, *, corpora: Sequence[str] = (), scores: str | None = None)
     else:
         what = "The classical baseline: TF-IDF n-grams and discourse markers, logistic regression."
         settings = getattr(model, "get_params", dict)()
-    lines = ["# argmine model", "", f"Written by argmine {__version__}. {what}", "",
-             "## Training data", ""]
+    lines = ["# argmine model", "", f"Written by argmine {__version__}. {what}", ""]
+    base = getattr(model, "base_model_", None)
+    if base:
+        lines += ["## Base model", "",
+                  "Fine-tuned from a saved argmine model; what that model learnt from its own "
+                  "training data is the starting point, the data below is what this model "
+                  "was adapted on.", "", *_base_lines(base), ""]
+    lines += ["## Training data" if not base else "## Adaptation data", ""]
     counted = getattr(model, "training_corpora_", None) or {}
+    kinds = Counter(spec.split("@")[0].split(":")[0] for spec in corpora)
     for spec in corpora or counted:
         kind = spec.split("@")[0].split(":")[0]
-        size = f" ({counted[spec]} documents)" if spec in counted else ""
+        # Documents are counted by the corpus they name (a jsonl file's are "jsonl"), so
+        # a spec gets its kind's count when no other spec shares the kind.
+        number = counted.get(spec, counted.get(kind) if kinds[kind] == 1 else None)
+        size = f" ({number} documents)" if number is not None else ""
         lines.append(f"- `{spec}`{size} — licence: {LICENCES.get(kind, 'see the corpus')}")
     if not (corpora or counted):
         lines.append("- not recorded")
