@@ -48,6 +48,9 @@ def register(sub) -> None:
     parser.add_argument("--device", default="cpu",
                         help="torch device to train on: cpu, cuda, cuda:1 … (default %(default)s)")
     parser.add_argument("--no-context", action="store_true", help="no BiGRU over the units")
+    parser.add_argument("--segment-tokens", type=int, default=0, metavar="N",
+                        help="read consecutive units together, packed by paragraph into "
+                        "encoder inputs of at most N tokens (default 0: each unit alone)")
     parser.add_argument("--pair-features", action="store_true",
                         help="give the link head pair features (same paragraph, ordinal lists)")
     parser.add_argument("--checkpoint-dir", help="write a checkpoint here after every epoch")
@@ -73,6 +76,7 @@ def run(args) -> int:
         encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
         learning_rate=args.learning_rate, trainable_layers=args.trainable_layers,
         seed=args.seed, context=not args.no_context, corpus_weights=weights,
+        segment_tokens=args.segment_tokens,
         batch_units=args.batch_units, patience=args.patience,
         augment=parse_weights(args.augment, "--augment"),
         pair_features=args.pair_features,

@@ -14,6 +14,9 @@ from argmine.document import Document
 ENCODE_CHUNK = 32
 """Units per encoder call at inference, after sorting by length (little padding, fair GEMMs)."""
 
+SEGMENT_CHUNK = 8
+"""Segments (several units each, see :mod:`argmine.scoring.segments`) per encoder call."""
+
 PREDICT_GROUP_UNITS = 512
 """Units :meth:`ArgumentModel.predict_proba` encodes together by default. The more units
 are sorted together, the closer in length the units of each chunk, the less padding: on

@@ -32,6 +32,10 @@ class TrainingConfig:
             0.5 = inverse square root), to counter the rarity of rebuttals.
         label_smoothing: Label smoothing of the label loss.
         context: Whether a BiGRU over each document's units adds context.
+        segment_tokens: 0: the encoder reads each unit alone. More: it reads consecutive
+            units of a document together, packed by paragraph into inputs of at most this
+            many tokens, and a unit's vector pools its own tokens
+            (:mod:`argmine.scoring.segments`).
         position_features: Whether position features are used.
         marker_features: Whether discourse-marker features are used.
         pair_features: Whether the link head sees pair features (same paragraph, ordinal
@@ -69,6 +73,7 @@ class TrainingConfig:
     class_weight_power: float = 0.5
     label_smoothing: float = 0.05
     context: bool = True
+    segment_tokens: int = 0
     position_features: bool = True
     marker_features: bool = True
     pair_features: bool = False
@@ -87,6 +92,7 @@ class TrainingConfig:
             "pair_learning_rate": self.pair_learning_rate > 0,
             "batch_units": self.batch_units >= 1,
             "max_length": self.max_length >= 8,
+            "segment_tokens": self.segment_tokens == 0 or self.segment_tokens >= self.max_length,
             "dev_fraction": 0 <= self.dev_fraction < 1,
             "patience": self.patience >= 1,
             "units_per_epoch": self.units_per_epoch is None or self.units_per_epoch >= 1,

@@ -6,6 +6,7 @@ the helpers inference shares with training (:func:`batches`, :func:`gold_targets
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -262,6 +263,10 @@ def _prepare_network(model, init_from: str | Path | None) -> None:
         model.base_model_ = base_record(init_from, loaded)
         if cfg.pair_features and model.network_.config.n_pair_features < len(PAIR_FEATURES):
             model.add_pair_features()
+        if cfg.segment_tokens and cfg.segment_tokens != model.network_.config.segment_tokens:
+            # Same weights, read in context from now on (e.g. stage 2 of a unit-wise stage 1).
+            model.network_.config = dataclasses.replace(model.network_.config,
+                                                        segment_tokens=cfg.segment_tokens)
         model.trainable_names_ = freeze_lower_layers(model.network_.encoder,
                                                      cfg.trainable_layers)
     else:
@@ -269,6 +274,7 @@ def _prepare_network(model, init_from: str | Path | None) -> None:
         net_config = NetworkConfig(
             n_features=n_features(position=cfg.position_features, markers=cfg.marker_features),
             context=cfg.context,
+            segment_tokens=cfg.segment_tokens,
             n_pair_features=len(PAIR_FEATURES) if cfg.pair_features else 0,
         )
         model.build(cfg.encoder, net_config)

@@ -22,7 +22,7 @@ from argmine.schema import LABELS, Label
 from argmine.scoring import fit as T
 from argmine.scoring import persistence
 from argmine.scoring.backends import check_backend, onnx_installed
-from argmine.scoring.batching import ENCODE_CHUNK, PREDICT_GROUP_UNITS, batches
+from argmine.scoring.batching import ENCODE_CHUNK, PREDICT_GROUP_UNITS, SEGMENT_CHUNK, batches
 from argmine.scoring.config import TrainingConfig
 from argmine.scoring.encoders import DEFAULT_ENCODER, load_encoder
 from argmine.scoring.features import PAIR_FEATURES, n_features, pair_features, unit_features
@@ -33,9 +33,11 @@ from argmine.scoring.network import (
     can_split,
     freeze_lower_layers,
     mean_pool,
+    pool_spans,
     run_layers,
 )
 from argmine.scoring.protocol import Prediction
+from argmine.scoring.segments import Segment, segments
 
 logger = logging.getLogger(__name__)
 
@@ -152,9 +154,15 @@ class ArgumentModel:
         check_backend(backend, owner="ArgumentModel.use_backend")
         self._check_fitted()
         fallback = backend == "auto"
+        segments_ = bool(self.network_.config.segment_tokens)
+        if backend == "onnx" and segments_:
+            raise InputError("E301", param="backend", owner="ArgumentModel.use_backend",
+                             value=backend, expected="'torch' or 'auto' for a model that reads "
+                             "units in context (segment_tokens > 0): its encoder is not "
+                             "exported to ONNX")
         if fallback:
             usable = (self.device.type == "cpu" and not getattr(self, "quantized_", False)
-                      and onnx_installed())
+                      and onnx_installed() and not segments_)
             backend = "onnx" if usable else "torch"
         if backend == "torch":
             self.__dict__.pop("onnx_encoder_", None)
@@ -287,6 +295,76 @@ class ArgumentModel:
         upper = run_layers(encoder, hidden, mask, split, n_layers)
         return mean_pool(upper, mask)
 
+    def _segments(self, docs: Sequence[Document]) -> list[Segment]:
+        texts = [u.text for d in docs for u in d.units]
+        # Room for [CLS] and [SEP], as a unit read alone has.
+        ids = self.tokenizer_(texts, add_special_tokens=False, truncation=True,
+                              max_length=self.config.max_length - 2)["input_ids"]
+        out, offset = [], 0
+        cls, sep = self.tokenizer_.cls_token_id, self.tokenizer_.sep_token_id
+        for doc in docs:
+            n = len(doc.units)
+            out += segments(ids[offset : offset + n], [u.paragraph for u in doc.units],
+                            self.network_.config.segment_tokens, cls, sep, first=offset)
+            offset += n
+        return out
+
+    def _encode_segments(self, docs: Sequence[Document], cache: dict | None = None
+                         ) -> torch.Tensor:
+        encoder = self.network_.encoder
+        n_layers = encoder.config.num_hidden_layers
+        split = n_layers - self.config.trainable_layers
+        segs = self._segments(docs)
+        n = sum(len(d.units) for d in docs)
+        out = [None] * n
+        cached = cache is not None and 0 < split and can_split(encoder)
+        # Shortest first, in chunks padded to their own longest segment (see _encode_sorted).
+        order = sorted(range(len(segs)), key=lambda i: len(segs[i].ids))
+        for start in range(0, len(order), SEGMENT_CHUNK):
+            chunk = [segs[i] for i in order[start : start + SEGMENT_CHUNK]]
+            width = max(len(s.ids) for s in chunk)
+            ids = torch.zeros(len(chunk), width, dtype=torch.long, device=self.device)
+            mask = torch.zeros(len(chunk), width, dtype=torch.long, device=self.device)
+            for row, seg in enumerate(chunk):
+                ids[row, : len(seg.ids)] = torch.tensor(seg.ids)
+                mask[row, : len(seg.ids)] = 1
+            if cached:
+                hidden = run_layers(encoder, self._lower(chunk, ids, mask, split, cache), mask,
+                                    split, n_layers)
+            else:
+                hidden = self.network_.encode_tokens(ids, mask)
+            rows = [r for r, seg in enumerate(chunk) for _ in seg.spans]
+            spans = [span for seg in chunk for span in seg.spans]
+            vectors = pool_spans(hidden, rows, spans)
+            k = 0
+            for seg in chunk:
+                for j in range(len(seg.spans)):
+                    out[seg.first + j] = vectors[k]
+                    k += 1
+        return torch.stack(out)
+
+    def _lower(self, chunk: list[Segment], ids: torch.Tensor, mask: torch.Tensor, split: int,
+               cache: dict) -> torch.Tensor:
+        # The frozen lower layers of each segment, computed once per training run.
+        encoder = self.network_.encoder
+        missing = [r for r, seg in enumerate(chunk) if seg.ids not in cache]
+        if missing:
+            frozen = [encoder.embeddings, *encoder.encoder.layer[:split]]
+            modes = [m.training for m in frozen]
+            for m in frozen:
+                m.eval()
+            with torch.no_grad():
+                lower = run_layers(encoder, None, mask[missing], 0, split,
+                                   input_ids=ids[missing])
+            for m, mode in zip(frozen, modes):
+                m.train(mode)
+            for i, r in enumerate(missing):
+                cache[chunk[r].ids] = lower[i, : len(chunk[r].ids)].to(torch.float16)
+        hidden = torch.zeros(*ids.shape, encoder.config.hidden_size, device=self.device)
+        for r, seg in enumerate(chunk):
+            hidden[r, : len(seg.ids)] = cache[seg.ids].float()
+        return hidden
+
     def _encode_sorted(self, texts: Sequence[str], chunk: int = ENCODE_CHUNK) -> torch.Tensor:
         # Padding every unit of a batch to its longest one wastes most of the encoder's work
         # on real text (2.5x the tokens on the essays): tokenize once, order the units by
@@ -312,7 +390,12 @@ class ArgumentModel:
     ) -> list[dict[str, torch.Tensor]]:
         """Run the network over whole documents; one dict of head logits per document."""
         texts = [u.text for d in docs for u in d.units]
-        vectors = self._encode(texts, cache) if texts else None
+        if not texts:
+            vectors = None
+        elif self.network_.config.segment_tokens:
+            vectors = self._encode_segments(docs, cache)
+        else:
+            vectors = self._encode(texts, cache)
         out, offset = [], 0
         for doc in docs:
             n = len(doc.units)

@@ -8,6 +8,7 @@ every unit, so the cost of a document stays one encoder pass per unit, not one p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 
 import torch
@@ -32,6 +33,8 @@ class NetworkConfig:
         n_labels: Number of labels (five in argmine's scheme).
         n_pair_features: Number of hand-made features per (child, candidate parent) pair
             (:data:`argmine.scoring.features.PAIR_FEATURES`); 0 in models saved before they existed.
+        segment_tokens: 0 if the encoder reads each unit alone, else the most tokens of one
+            input of consecutive units read together (:mod:`argmine.scoring.segments`).
     """
 
     n_features: int = 16
@@ -43,6 +46,7 @@ class NetworkConfig:
     dropout: float = 0.1
     n_labels: int = 5
     n_pair_features: int = 0
+    segment_tokens: int = 0
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict."""
@@ -98,7 +102,15 @@ _INT_RANGES = {
     # The label head's outputs are read in the order of argmine.schema.LABELS.
     "n_labels": (len(LABELS), len(LABELS)),
     "n_pair_features": (0, 1024),
+    "segment_tokens": (0, MAX_WIDTH),
 }
+
+
+def pool_spans(hidden: torch.Tensor, rows: Sequence[int],
+               spans: Sequence[tuple[int, int]]) -> torch.Tensor:
+    """The mean of ``hidden[row, start:end]`` for each unit: its own tokens in a segment."""
+    return torch.stack([hidden[r, s:e].mean(0) if e > s else hidden.new_zeros(hidden.shape[-1])
+                        for r, (s, e) in zip(rows, spans)])
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -152,8 +164,12 @@ class ArgumentNetwork(nn.Module):
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Encode a batch of units into one vector each."""
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
-        return mean_pool(out.last_hidden_state, attention_mask)
+        return mean_pool(self.encode_tokens(input_ids, attention_mask), attention_mask)
+
+    def encode_tokens(self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+                      ) -> torch.Tensor:
+        """The encoder's last hidden states, ``(batch, tokens, hidden)``."""
+        return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     def _distance_buckets(self, n: int, device) -> torch.Tensor:
         idx = torch.arange(n, device=device)

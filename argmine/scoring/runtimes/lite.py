@@ -208,8 +208,9 @@ def _encoder_files(config: dict) -> list[Path] | None:
 
 def _usable(config: dict) -> bool:
     network = config.get("network") or {}
-    # Pair features are computed with torch; such models take the full path.
-    return config.get("model_type") == MODEL_TYPE and not network.get("n_pair_features")
+    # Pair features and units read in context (segments) run in the torch model only.
+    return (config.get("model_type") == MODEL_TYPE and not network.get("n_pair_features")
+            and not network.get("segment_tokens"))
 
 
 def folder_key(folder: Path, config: dict) -> str | None:

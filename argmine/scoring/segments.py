@@ -1,0 +1,99 @@
+"""Reading units in context: consecutive units packed into one encoder input.
+
+A model with ``segment_tokens > 0`` does not encode each unit alone. The units of a
+document are packed, whole paragraphs first, into segments of at most ``segment_tokens``
+tokens (``[CLS] unit [SEP] unit [SEP] …``); the encoder reads a segment at once and each
+unit's vector is the mean of its own tokens' states. "Not at all." and "First, …" are then
+read together with what precedes them, at the cost of one encoder pass per token, as before.
+
+Pure Python: the torch model and the torch-free runtime pack the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One encoder input: token ids and where each of its units lies in them.
+
+    Attributes:
+        ids: ``[CLS] unit [SEP] unit [SEP] …`` token ids.
+        spans: ``(start, end)`` token positions of each unit (its separator excluded).
+        first: Index of the segment's first unit among all units encoded together.
+    """
+
+    ids: tuple[int, ...]
+    spans: tuple[tuple[int, int], ...]
+    first: int
+
+
+def pack(lengths: Sequence[int], paragraphs: Sequence[int], budget: int) -> list[tuple[int, int]]:
+    """Split units ``0 … n-1`` into runs ``[start, end)`` that fit ``budget`` tokens.
+
+    A unit costs its tokens plus one separator, a segment one ``[CLS]`` more. Whole paragraphs
+    are packed greedily; a paragraph that does not fit a segment of its own is split
+    greedily by units, and a single unit longer than the budget is a segment by itself
+    (its tokens were truncated to ``max_length`` already).
+
+    Examples:
+        >>> pack([5, 5, 5, 5], [0, 0, 1, 1], budget=23)
+        [(0, 2), (2, 4)]
+        >>> pack([5, 5, 5, 5], [0, 0, 1, 1], budget=25)
+        [(0, 4)]
+        >>> pack([5, 5, 5, 5], [0, 0, 0, 0], budget=13)
+        [(0, 2), (2, 4)]
+    """
+    runs: list[tuple[int, int]] = []
+    start, used = 0, 1
+    for para_start, para_end in _paragraphs(paragraphs):
+        size = sum(lengths[i] + 1 for i in range(para_start, para_end))
+        if used + size <= budget:
+            used += size
+            continue
+        if para_start > start:
+            runs.append((start, para_start))
+        start, used = para_start, 1
+        if 1 + size <= budget:
+            used += size
+            continue
+        for i in range(para_start, para_end):
+            cost = lengths[i] + 1
+            if used + cost > budget and i > start:
+                runs.append((start, i))
+                start, used = i, 1
+            used += cost
+    if start < len(lengths):
+        runs.append((start, len(lengths)))
+    return runs
+
+
+def _paragraphs(paragraphs: Sequence[int]) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for i in range(1, len(paragraphs) + 1):
+        if i == len(paragraphs) or paragraphs[i] != paragraphs[i - 1]:
+            bounds.append((start, i))
+            start = i
+    return bounds
+
+
+def segments(unit_ids: Sequence[Sequence[int]], paragraphs: Sequence[int], budget: int,
+             cls: int, sep: int, first: int = 0) -> list[Segment]:
+    """The segments of one document's units (token ids without special tokens).
+
+    Examples:
+        >>> [s.ids for s in segments([[7, 8], [9]], [0, 0], budget=16, cls=1, sep=2)]
+        [(1, 7, 8, 2, 9, 2)]
+        >>> segments([[7, 8], [9]], [0, 0], budget=16, cls=1, sep=2)[0].spans
+        ((1, 3), (4, 5))
+    """
+    out = []
+    for start, end in pack([len(x) for x in unit_ids], paragraphs, budget):
+        ids, spans = [cls], []
+        for tokens in unit_ids[start:end]:
+            spans.append((len(ids), len(ids) + len(tokens)))
+            ids += [*tokens, sep]
+        out.append(Segment(tuple(ids), tuple(spans), first + start))
+    return out
