@@ -103,10 +103,25 @@ def test_segment_model_round_trips_and_keeps_reading_in_context(
     docs = list(tiny_documents)
     for a, b in zip(loaded.predict_proba(docs), segment_model.predict_proba(docs)):
         assert abs(a.label_probs - b.label_probs).max() < 1e-2
-    # Its encoder is not exported to ONNX: asked for, that is an error; "auto" keeps torch.
-    with pytest.raises(InputError, match="segment_tokens"):
-        loaded.use_backend("onnx")
-    assert loaded.use_backend("auto").backend == "torch"
+
+
+def test_segment_model_scores_alike_in_torch_onnx_and_the_torch_free_runtime(
+        segment_model, tiny_documents, tmp_path):
+    from argmine.scoring.registry import load_scorer
+    from argmine.scoring.runtimes.lite import LiteScorer
+
+    directory = segment_model.save_pretrained(tmp_path / "m")
+    docs = list(tiny_documents)
+    torch_probs = ArgumentModel.from_pretrained(directory).predict_proba(docs)
+    full = load_scorer(directory, backend="onnx")  # the full load exports and records
+    assert isinstance(full, ArgumentModel) and full.backend == "onnx"
+    lite = load_scorer(directory, backend="auto")
+    assert isinstance(lite, LiteScorer)
+    for scorer in (full, lite):
+        for a, b in zip(scorer.predict_proba(docs), torch_probs):
+            assert abs(a.label_probs - b.label_probs).max() < 1e-5
+            assert abs(a.link_probs - b.link_probs).max() < 1e-5
+            assert abs(a.attack_probs - b.attack_probs).max() < 1e-5
 
 
 def test_segment_model_adapted_from_a_unit_model_reads_in_context(

@@ -37,7 +37,7 @@ from argmine.scoring.network import (
     run_layers,
 )
 from argmine.scoring.protocol import Prediction
-from argmine.scoring.segments import Segment, segments
+from argmine.scoring.segments import Segment, chunks, padded, segments, special_ids, units_of
 
 logger = logging.getLogger(__name__)
 
@@ -154,15 +154,9 @@ class ArgumentModel:
         check_backend(backend, owner="ArgumentModel.use_backend")
         self._check_fitted()
         fallback = backend == "auto"
-        segments_ = bool(self.network_.config.segment_tokens)
-        if backend == "onnx" and segments_:
-            raise InputError("E301", param="backend", owner="ArgumentModel.use_backend",
-                             value=backend, expected="'torch' or 'auto' for a model that reads "
-                             "units in context (segment_tokens > 0): its encoder is not "
-                             "exported to ONNX")
         if fallback:
             usable = (self.device.type == "cpu" and not getattr(self, "quantized_", False)
-                      and onnx_installed() and not segments_)
+                      and onnx_installed())
             backend = "onnx" if usable else "torch"
         if backend == "torch":
             self.__dict__.pop("onnx_encoder_", None)
@@ -300,8 +294,8 @@ class ArgumentModel:
         # Room for [CLS] and [SEP], as a unit read alone has.
         ids = self.tokenizer_(texts, add_special_tokens=False, truncation=True,
                               max_length=self.config.max_length - 2)["input_ids"]
+        cls, sep = special_ids(self.tokenizer_("")["input_ids"])
         out, offset = [], 0
-        cls, sep = self.tokenizer_.cls_token_id, self.tokenizer_.sep_token_id
         for doc in docs:
             n = len(doc.units)
             out += segments(ids[offset : offset + n], [u.paragraph for u in doc.units],
@@ -314,33 +308,19 @@ class ArgumentModel:
         encoder = self.network_.encoder
         n_layers = encoder.config.num_hidden_layers
         split = n_layers - self.config.trainable_layers
-        segs = self._segments(docs)
-        n = sum(len(d.units) for d in docs)
-        out = [None] * n
         cached = cache is not None and 0 < split and can_split(encoder)
-        # Shortest first, in chunks padded to their own longest segment (see _encode_sorted).
-        order = sorted(range(len(segs)), key=lambda i: len(segs[i].ids))
-        for start in range(0, len(order), SEGMENT_CHUNK):
-            chunk = [segs[i] for i in order[start : start + SEGMENT_CHUNK]]
-            width = max(len(s.ids) for s in chunk)
-            ids = torch.zeros(len(chunk), width, dtype=torch.long, device=self.device)
-            mask = torch.zeros(len(chunk), width, dtype=torch.long, device=self.device)
-            for row, seg in enumerate(chunk):
-                ids[row, : len(seg.ids)] = torch.tensor(seg.ids)
-                mask[row, : len(seg.ids)] = 1
+        tokens = getattr(self, "onnx_encoder_", None) or self.network_.encode_tokens
+        out: list = [None] * sum(len(d.units) for d in docs)
+        for chunk in chunks(self._segments(docs), SEGMENT_CHUNK):
+            ids, mask = (torch.from_numpy(a).to(self.device) for a in padded(chunk))
             if cached:
                 hidden = run_layers(encoder, self._lower(chunk, ids, mask, split, cache), mask,
                                     split, n_layers)
             else:
-                hidden = self.network_.encode_tokens(ids, mask)
-            rows = [r for r, seg in enumerate(chunk) for _ in seg.spans]
-            spans = [span for seg in chunk for span in seg.spans]
-            vectors = pool_spans(hidden, rows, spans)
-            k = 0
-            for seg in chunk:
-                for j in range(len(seg.spans)):
-                    out[seg.first + j] = vectors[k]
-                    k += 1
+                hidden = tokens(ids, mask)
+            rows, spans, targets = units_of(chunk)
+            for target, vector in zip(targets, pool_spans(hidden, rows, spans)):
+                out[target] = vector
         return torch.stack(out)
 
     def _lower(self, chunk: list[Segment], ids: torch.Tensor, mask: torch.Tensor, split: int,

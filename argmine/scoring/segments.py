@@ -6,13 +6,15 @@ tokens (``[CLS] unit [SEP] unit [SEP] …``); the encoder reads a segment at onc
 unit's vector is the mean of its own tokens' states. "Not at all." and "First, …" are then
 read together with what precedes them, at the cost of one encoder pass per token, as before.
 
-Pure Python: the torch model and the torch-free runtime pack the same way.
+NumPy only: the torch model and the torch-free runtime pack, pad and pool the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,52 @@ def segments(unit_ids: Sequence[Sequence[int]], paragraphs: Sequence[int], budge
             ids += [*tokens, sep]
         out.append(Segment(tuple(ids), tuple(spans), first + start))
     return out
+
+
+def chunks(segs: Sequence[Segment], size: int) -> list[list[Segment]]:
+    """Segments shortest first, ``size`` per encoder call.
+
+    Little padding, and the same chunks (so the same padding and the same vectors) in every
+    runtime.
+    """
+    order = sorted(range(len(segs)), key=lambda i: len(segs[i].ids))
+    return [[segs[i] for i in order[s : s + size]] for s in range(0, len(order), size)]
+
+
+def padded(chunk: Sequence[Segment]) -> tuple[np.ndarray, np.ndarray]:
+    """``input_ids`` and ``attention_mask`` of a chunk, padded to its longest segment."""
+    width = max(len(s.ids) for s in chunk)
+    ids = np.zeros((len(chunk), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, seg in enumerate(chunk):
+        ids[row, : len(seg.ids)] = seg.ids
+        mask[row, : len(seg.ids)] = 1
+    return ids, mask
+
+
+def units_of(chunk: Sequence[Segment]) -> tuple[list[int], list[tuple[int, int]], list[int]]:
+    """For every unit of a chunk: its row, its token span, and its index among all units."""
+    rows, spans, targets = [], [], []
+    for row, seg in enumerate(chunk):
+        for j, span in enumerate(seg.spans):
+            rows.append(row)
+            spans.append(span)
+            targets.append(seg.first + j)
+    return rows, spans, targets
+
+
+def pool(hidden: np.ndarray, rows: Sequence[int], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The mean of each unit's own token states (zeros for a unit without tokens)."""
+    return np.stack([hidden[r, s:e].mean(0) if e > s else np.zeros(hidden.shape[-1], hidden.dtype)
+                     for r, (s, e) in zip(rows, spans)])
+
+
+def special_ids(with_specials: Sequence[int]) -> tuple[int, int]:
+    """``(cls, sep)`` from the ids the tokenizer gives the empty text with its special tokens.
+
+    Read this way by the torch model and the torch-free runtime alike ([CLS]/[SEP] for BERT
+    vocabularies, <s>/</s> for RoBERTa-like ones).
+    """
+    if len(with_specials) < 2:
+        raise ValueError(f"the tokenizer adds no [CLS]/[SEP] pair ({list(with_specials)})")
+    return int(with_specials[0]), int(with_specials[-1])

@@ -32,12 +32,14 @@ from argmine.scoring.batching import (
     FULL_KIND_PAIRS,
     KIND_TOP_K,
     PREDICT_GROUP_UNITS,
+    SEGMENT_CHUNK,
     batches,
 )
 from argmine.scoring.encoders import DEFAULT_ENCODER, resolve_encoder
 from argmine.scoring.features import n_features, unit_features
 from argmine.scoring.folder import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME
 from argmine.scoring.protocol import Prediction
+from argmine.scoring.segments import chunks, padded, pool, segments, special_ids, units_of
 
 INDEX_VERSION = 1
 MODEL_TYPE = "argmine-network"
@@ -208,9 +210,8 @@ def _encoder_files(config: dict) -> list[Path] | None:
 
 def _usable(config: dict) -> bool:
     network = config.get("network") or {}
-    # Pair features and units read in context (segments) run in the torch model only.
-    return (config.get("model_type") == MODEL_TYPE and not network.get("n_pair_features")
-            and not network.get("segment_tokens"))
+    # Pair features are computed with torch; such models take the full path.
+    return config.get("model_type") == MODEL_TYPE and not network.get("n_pair_features")
 
 
 def folder_key(folder: Path, config: dict) -> str | None:
@@ -268,6 +269,7 @@ class LiteScorer:
         self.position = bool(training.get("position_features", True))
         self.markers = bool(training.get("marker_features", True))
         self.heads_ = NumpyHeads(load_file(str(self.folder / WEIGHTS_NAME)), config["network"])
+        self.segment_tokens = int(config["network"].get("segment_tokens", 0))
         self.tokenizer_path = tokenizer
         self.tokenizer_ = _tokenizer(tokenizer, self.max_length)
         self._session = None
@@ -366,6 +368,29 @@ class LiteScorer:
             out[idx] = pooled
         return out
 
+    def _encode_segments(self, docs: Sequence[Document]) -> np.ndarray:
+        # As ArgumentModel._encode_segments: the same segments, chunks and pooling.
+        texts = [u.text for d in docs for u in d.units]
+        limit = self.max_length - 2
+        ids = [e.ids[:limit] for e in
+               self.tokenizer_.encode_batch(texts, add_special_tokens=False)]
+        cls, sep = special_ids(self.tokenizer_.encode("").ids)
+        segs, offset = [], 0
+        for doc in docs:
+            n = len(doc.units)
+            segs += segments(ids[offset : offset + n], [u.paragraph for u in doc.units],
+                             self.segment_tokens, cls, sep, first=offset)
+            offset += n
+        out = None
+        for chunk in chunks(segs, SEGMENT_CHUNK):
+            input_ids, mask = padded(chunk)
+            hidden = self.session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+            rows, spans, targets = units_of(chunk)
+            if out is None:
+                out = np.empty((len(texts), hidden.shape[-1]), dtype=np.float32)
+            out[targets] = pool(hidden, rows, spans)
+        return out
+
     def _features(self, doc: Document) -> np.ndarray:
         rows = unit_features(doc.units, position=self.position, markers=self.markers)
         width = n_features(position=self.position, markers=self.markers)
@@ -407,7 +432,8 @@ class LiteScorer:
             if not doc.units:
                 results[i] = Prediction.empty(links=links)
         for group in batches([documents[i] for i in order], batch_units):
-            vectors = self._encode([u.text for d in group for u in d.units])
+            vectors = self._encode_segments(group) if self.segment_tokens else \
+                self._encode([u.text for d in group for u in d.units])
             offset = 0
             for doc in group:
                 n = len(doc.units)

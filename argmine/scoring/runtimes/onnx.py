@@ -46,10 +46,28 @@ class _PooledEncoder(torch.nn.Module):
         return self.network.encode(input_ids, attention_mask)
 
 
+class _TokenEncoder(torch.nn.Module):
+    """The encoder's token states: what a network reading units in segments pools itself."""
+
+    def __init__(self, network: torch.nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.network.encode_tokens(input_ids, attention_mask)
+
+
+def _tokens(network: torch.nn.Module) -> bool:
+    # A network reading units in context pools spans of a segment, not whole inputs.
+    return bool(getattr(getattr(network, "config", None), "segment_tokens", 0))
+
+
 def _graph_key(network: torch.nn.Module) -> str:
     """A name that changes whenever the encoder's weights (or the exporter) change."""
     digest = hashlib.sha256()
     digest.update(f"{torch.__version__}|{_OPSET}".encode())
+    if _tokens(network):
+        digest.update(b"|token states")
     for name, tensor in network.encoder.state_dict().items():
         digest.update(name.encode())
         digest.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
@@ -57,10 +75,18 @@ def _graph_key(network: torch.nn.Module) -> str:
 
 
 def export_encoder(network: torch.nn.Module, path: Path) -> Path:
-    """Export ``network.encode`` (encoder + mean pooling) to ONNX at ``path``, atomically."""
+    """Export ``network.encode`` (encoder + mean pooling) to ONNX at ``path``, atomically.
+
+    For a network that reads units in segments, the graph outputs the token states
+    (``encode_tokens``) instead, and the caller pools each unit's span.
+    """
     sample = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
+    tokens = _tokens(network)
+    output = "hidden" if tokens else "pooled"
     axes = {"input_ids": {0: "batch", 1: "sequence"},
-            "attention_mask": {0: "batch", 1: "sequence"}, "pooled": {0: "batch"}}
+            "attention_mask": {0: "batch", 1: "sequence"},
+            output: {0: "batch", 1: "sequence"} if tokens else {0: "batch"}}
+    module = (_TokenEncoder if tokens else _PooledEncoder)(network)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     was_training = network.training
@@ -69,9 +95,9 @@ def export_encoder(network: torch.nn.Module, path: Path) -> Path:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes on shape-constant branches
             # The TorchScript exporter: the dynamo one would also need onnxscript.
-            torch.onnx.export(_PooledEncoder(network).cpu(), sample, str(tmp), dynamo=False,
+            torch.onnx.export(module.cpu(), sample, str(tmp), dynamo=False,
                               input_names=["input_ids", "attention_mask"],
-                              output_names=["pooled"], dynamic_axes=axes,
+                              output_names=[output], dynamic_axes=axes,
                               opset_version=_OPSET)
         tmp.replace(path)  # a concurrent exporter writes the same bytes; last one wins
     finally:
@@ -119,7 +145,10 @@ class OnnxEncoder:
         return self._session
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Pooled unit vectors ``(batch, hidden)`` for a tokenized batch."""
+        """Pooled unit vectors ``(batch, hidden)`` for a tokenized batch.
+
+        Token states ``(batch, tokens, hidden)`` for a network that reads units in segments.
+        """
         feeds = {"input_ids": input_ids.cpu().numpy().astype(np.int64),
                  "attention_mask": attention_mask.cpu().numpy().astype(np.int64)}
         return torch.from_numpy(self.session.run(None, feeds)[0])
