@@ -30,7 +30,9 @@ from argmine.evaluation.protocols import microtext_cv
 from argmine.scoring.config import TrainingConfig
 from argmine.scoring.model import ArgumentModel
 
-VARIANTS = {"unit": 0, "segment": 256}
+VARIANTS = {"unit": {"segment_tokens": 0}, "segment": {"segment_tokens": 256},
+            # the second lever: every encoder layer fine-tuned, not the top four
+            "segment-all-layers": {"segment_tokens": 256, "trainable_layers": 6}}
 
 
 def run(variant: str, split_ids: list[int], out: Path, epochs: int) -> list[dict]:
@@ -46,8 +48,8 @@ def run(variant: str, split_ids: list[int], out: Path, epochs: int) -> list[dict
         fitted = {}
 
         def make(index, fitted=fitted):
-            fitted[index] = ArgumentModel(TrainingConfig(
-                epochs=epochs, segment_tokens=VARIANTS[variant], seed=0))
+            fitted[index] = ArgumentModel(TrainingConfig(epochs=epochs, seed=0,
+                                                         **VARIANTS[variant]))
             return fitted[index]
 
         start = time.perf_counter()
