@@ -538,3 +538,21 @@ def test_cli_label_refuses_onnx_for_the_baseline(capsys, text_file: Path,
                           text_file)
     assert status != 0
     assert "backend" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("flags, single_root", [([], None), (["--single-root"], True),
+                                                (["--forest"], False)])
+def test_cli_tree_count_switches_reach_the_decoder(flags, single_root):
+    import argparse
+
+    from argmine.cli._io import add_decoding_arguments, decoding_from_args
+
+    parser = argparse.ArgumentParser()
+    add_decoding_arguments(parser)
+    assert decoding_from_args(parser.parse_args(flags)).single_root is single_root
+
+
+def test_cli_single_root_and_forest_exclude_each_other(capsys, text_file):
+    with pytest.raises(SystemExit):
+        main(["tree", "--single-root", "--forest", str(text_file)])
+    assert "not allowed with" in capsys.readouterr().err

@@ -62,3 +62,30 @@ def test_decoding_floor_is_validated(bad):
     with pytest.raises(InputError) as info:
         DecodingConfig(min_root_claim=bad)
     assert info.value.code == "E301"
+
+
+def _two_arguments():
+    # Two claims, each with a premise; nothing links the two arguments.
+    labels = np.array([[.8, .1, .05, .0, .05], [.1, .8, .05, .0, .05],
+                       [.8, .1, .05, .0, .05], [.1, .8, .05, .0, .05]])
+    links = np.array([[0, .05, .05, .05], [.9, 0, .05, .05],
+                      [.05, .05, 0, .05], [.05, .05, .9, 0]])
+    return labels, links, np.full((4, 4), .1)
+
+
+@pytest.mark.parametrize("paragraphs, trees", [([0, 0, 0, 0], 1), ([0, 0, 1, 1], 2),
+                                               (None, 2)])
+def test_decoding_one_paragraph_is_one_tree_by_default(paragraphs, trees):
+    labels, links, attacks = _two_arguments()
+    decoded = decode(labels, links, attacks, paragraphs=paragraphs)
+    assert sum(p is None for p in decoded.parents) == trees
+    # The fixed choices ignore the paragraphs.
+    for single, expected in ((True, 1), (False, 2)):
+        fixed = decode(labels, links, attacks, DecodingConfig(single_root=single),
+                       paragraphs=paragraphs)
+        assert sum(p is None for p in fixed.parents) == expected
+
+
+def test_decoding_single_root_takes_only_true_false_or_none():
+    with pytest.raises(InputError, match="single_root"):
+        DecodingConfig(single_root="auto")

@@ -128,8 +128,13 @@ def add_batch_arguments(parser: argparse.ArgumentParser, task: str) -> None:
 def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the tree decoder's switches (``argmine.trees.DecodingConfig``)."""
     group = parser.add_argument_group("tree decoding")
-    group.add_argument("--single-root", action="store_true",
-                       help="force one tree per document (short texts with one thesis)")
+    trees = group.add_mutually_exclusive_group()
+    trees.add_argument("--single-root", action="store_true",
+                       help="one tree per document, however long (default: one tree for a "
+                       "text of one paragraph, a forest for a longer one)")
+    trees.add_argument("--forest", action="store_true",
+                       help="as many trees as the evidence supports, even in a text of one "
+                       "paragraph")
     group.add_argument("--allow-crossing", action="store_true",
                        help="let links cross (Chu-Liu/Edmonds); by default trees are "
                        "projective (Eisner), as written argument nearly always is")
@@ -142,7 +147,8 @@ def decoding_from_args(args: argparse.Namespace):
     """The DecodingConfig the decoding switches ask for."""
     from argmine.decoding.objective import DecodingConfig
 
-    return DecodingConfig(single_root=args.single_root, projective=not args.allow_crossing,
+    single_root = True if args.single_root else False if args.forest else None
+    return DecodingConfig(single_root=single_root, projective=not args.allow_crossing,
                           coordinate_lists=not args.no_list_coordination)
 
 
