@@ -540,8 +540,8 @@ def test_cli_label_refuses_onnx_for_the_baseline(capsys, text_file: Path,
     assert "backend" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("flags, single_root", [([], None), (["--single-root"], True),
-                                                (["--forest"], False)])
+@pytest.mark.parametrize("flags, single_root", [([], False), (["--single-root"], True),
+                                                (["--one-tree-per-paragraph-text"], None)])
 def test_cli_tree_count_switches_reach_the_decoder(flags, single_root):
     import argparse
 
@@ -554,5 +554,5 @@ def test_cli_tree_count_switches_reach_the_decoder(flags, single_root):
 
 def test_cli_single_root_and_forest_exclude_each_other(capsys, text_file):
     with pytest.raises(SystemExit):
-        main(["tree", "--single-root", "--forest", str(text_file)])
+        main(["tree", "--single-root", "--one-tree-per-paragraph-text", str(text_file)])
     assert "not allowed with" in capsys.readouterr().err

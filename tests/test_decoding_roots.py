@@ -75,11 +75,14 @@ def _two_arguments():
 
 @pytest.mark.parametrize("paragraphs, trees", [([0, 0, 0, 0], 1), ([0, 0, 1, 1], 2),
                                                (None, 2)])
-def test_decoding_one_paragraph_is_one_tree_by_default(paragraphs, trees):
+def test_decoding_one_paragraph_is_one_tree_when_asked(paragraphs, trees):
     labels, links, attacks = _two_arguments()
-    decoded = decode(labels, links, attacks, paragraphs=paragraphs)
+    decoded = decode(labels, links, attacks, DecodingConfig(single_root=None),
+                     paragraphs=paragraphs)
     assert sum(p is None for p in decoded.parents) == trees
-    # The fixed choices ignore the paragraphs.
+    # The fixed choices (a forest by default) ignore the paragraphs.
+    assert sum(p is None for p in decode(labels, links, attacks,
+                                         paragraphs=paragraphs).parents) == 2
     for single, expected in ((True, 1), (False, 2)):
         fixed = decode(labels, links, attacks, DecodingConfig(single_root=single),
                        paragraphs=paragraphs)

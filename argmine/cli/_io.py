@@ -130,11 +130,10 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("tree decoding")
     trees = group.add_mutually_exclusive_group()
     trees.add_argument("--single-root", action="store_true",
-                       help="one tree per document, however long (default: one tree for a "
-                       "text of one paragraph, a forest for a longer one)")
-    trees.add_argument("--forest", action="store_true",
-                       help="as many trees as the evidence supports, even in a text of one "
-                       "paragraph")
+                       help="one tree per document, however long (default: as many trees "
+                       "as the evidence supports)")
+    trees.add_argument("--one-tree-per-paragraph-text", action="store_true",
+                       help="one tree for a text of one paragraph, a forest for a longer one")
     group.add_argument("--allow-crossing", action="store_true",
                        help="let links cross (Chu-Liu/Edmonds); by default trees are "
                        "projective (Eisner), as written argument nearly always is")
@@ -147,7 +146,8 @@ def decoding_from_args(args: argparse.Namespace):
     """The DecodingConfig the decoding switches ask for."""
     from argmine.decoding.objective import DecodingConfig
 
-    single_root = True if args.single_root else False if args.forest else None
+    single_root = True if args.single_root else None if args.one_tree_per_paragraph_text \
+        else False
     return DecodingConfig(single_root=single_root, projective=not args.allow_crossing,
                           coordinate_lists=not args.no_list_coordination)
 
