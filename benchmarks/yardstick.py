@@ -17,7 +17,9 @@ Four parts, each written to ``benchmarks/results/yardstick-<recipe>-<part>.json`
 
 Recipes: ``baseline`` (TF-IDF + position features + logistic regression), ``default`` (the
 two stages of ``models/train-default.sh``; parts c and d score the shipped
-``models/default`` itself, no training), or ``"--epochs 4 ..."``: ``argmine train``
+``models/default`` itself, no training), ``context`` (the same two stages with units read
+in context, ``--segment-tokens 256``; parts c and d score the model the two stages train on
+the five corpora), or ``"--epochs 4 ..."``: ``argmine train``
 options of a one-stage recipe from the base encoder (with ``--name``). argmine is driven
 only through its CLI and its public Python API. Every training and scoring step writes
 its files under ``--work`` (default ``runs/yardstick``) and is skipped when they are already
@@ -58,6 +60,9 @@ STAGE2_KINDS = ("microtexts", "aae2", "abstrct")
 STAGE2 = ("--augment hypophora=0.7 --augment enumeration=0.5 --units-per-epoch 850 "
           "--epochs 12 --trainable-layers 4 --batch-units 16 --seed 0").split()
 STAGE2_WEIGHTS = {"abstrct": 0.3, "microtexts": 20}
+# The "context" recipe: the default's two stages with units read in context (issue 19).
+CONTEXT = ["--segment-tokens", "256"]
+TWO_STAGE = ("default", "context")
 SHIPPED = ROOT / "models" / "default"
 
 
@@ -86,8 +91,9 @@ class Recipe:
 
     def __init__(self, text: str, name: str | None, work: Path, device: str):
         self.text, self.device = text, device
-        self.name = name or (text if text in ("baseline", "default") else "custom")
-        self.args = [] if text in ("baseline", "default") else shlex.split(text)
+        self.name = name or (text if text in ("baseline", *TWO_STAGE) else "custom")
+        self.args = [] if text in ("baseline", *TWO_STAGE) else shlex.split(text)
+        self.stage_args = CONTEXT if text == "context" else []
         self.work = work / self.name
 
     def train(self, kinds: list[str]) -> Path:
@@ -100,7 +106,7 @@ class Recipe:
         device = ["--device", self.device]
         if self.text == "baseline":
             run([*ARGMINE, "train", "--baseline", *corpora, "--output", str(out), "--force"])
-        elif self.text == "default":
+        elif self.text in TWO_STAGE:
             first = [k for k in kinds if k != "microtexts"]
             second = [k for k in kinds if k in STAGE2_KINDS]
             init = []
@@ -109,7 +115,7 @@ class Recipe:
             if second:
                 run([*ARGMINE, "train", *init, *device, "--quiet",
                      *[a for k in second for a in ("--corpus", spec(k, TRAIN_SPLIT))],
-                     *weights(STAGE2_WEIGHTS, second), *STAGE2,
+                     *weights(STAGE2_WEIGHTS, second), *STAGE2, *self.stage_args,
                      "--checkpoint-dir", f"{out}-ckpt", "--resume", "--output", str(out),
                      "--force"])
             else:
@@ -124,7 +130,7 @@ class Recipe:
         if not (out / "config.json").is_file():
             run([*ARGMINE, "train", "--device", self.device, "--quiet",
                  *[a for k in sorted(kinds) for a in ("--corpus", spec(k, TRAIN_SPLIT))],
-                 *weights(STAGE1_WEIGHTS, kinds), *STAGE1,
+                 *weights(STAGE1_WEIGHTS, kinds), *STAGE1, *self.stage_args,
                  "--checkpoint-dir", f"{out}-ckpt", "--resume", "--output", str(out), "--force"])
         return out
 
@@ -133,10 +139,10 @@ class Recipe:
         if self.text == "baseline":
             return ["--model", "baseline"]
         saves = ["--save-models", str(self.work / "mtc-splits"), "--device", self.device]
-        if self.text == "default":
+        if self.text in TWO_STAGE:
             stage1 = self.train_stage1([k for k in CORPORA if k != "microtexts"])
             return ["--model", str(stage1), "--extra", "aae2@train", "--extra", "abstrct@train",
-                    *weights(STAGE2_WEIGHTS, STAGE2_KINDS), *STAGE2, *saves]
+                    *weights(STAGE2_WEIGHTS, STAGE2_KINDS), *STAGE2, *self.stage_args, *saves]
         return ["--model", "none", *self.args, *saves]
 
     def full_model(self) -> Path:
@@ -216,7 +222,7 @@ def part_a(recipe: Recipe) -> dict:
         return None
     res = report["results"]
     rows = [{"system": recipe.name, "splits": len(res["splits"]), **scores(res)}]
-    if recipe.text == "default":
+    if recipe.text in TWO_STAGE:
         rows[0]["note"] = ("stage 2 redone per split from a stage 1 that never saw a "
                           "microtext; models/default itself was trained on all 112")
     return {"corpus": "microtexts", "split": report["split"], "protocol": report["protocol"],
@@ -387,8 +393,8 @@ def table() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipe", default="baseline",
-                        help="baseline, default, or argmine-train options of a one-stage "
-                        "recipe in one quoted string")
+                        help="baseline, default, context, or argmine-train options of a "
+                        "one-stage recipe in one quoted string")
     parser.add_argument("--name", help="result name of a custom recipe (default 'custom')")
     parser.add_argument("--part", default="a,b,c,d", help="comma-separated: a,b,c,d")
     parser.add_argument("--work", default="runs/yardstick", help="models and raw reports")

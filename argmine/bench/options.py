@@ -50,6 +50,8 @@ class BenchOptions:
         augment: ``mtc``: training-time rewrites and their rates (``TrainingConfig.augment``).
         pair_features: ``mtc``: give the link head pair features
             (``TrainingConfig.pair_features``).
+        segment_tokens: ``mtc``: read units in context, in segments of at most this many
+            tokens (``TrainingConfig.segment_tokens``; 0: each unit alone).
         batch_units: ``mtc``: units per optimisation step.
         tune: ``mtc``: tune the decoder's weights per split on the held-out dev documents.
         save_models: ``mtc``: keep each split's model in ``save_models/split-N`` and reuse
@@ -88,6 +90,7 @@ class BenchOptions:
     units_per_epoch: int | None = None
     augment: dict[str, float] = field(default_factory=dict)
     pair_features: bool = False
+    segment_tokens: int = 0
     batch_units: int | None = None
     tune: bool = False
     save_models: str | None = None

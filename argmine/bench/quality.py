@@ -184,7 +184,7 @@ def _training(options: BenchOptions) -> dict:
     """The network's ``TrainingConfig`` settings per split (``None``: the default)."""
     return {"epochs": options.epochs, "corpus_weights": dict(options.weights),
             "units_per_epoch": options.units_per_epoch, "augment": dict(options.augment),
-            "pair_features": options.pair_features,
+            "pair_features": options.pair_features, "segment_tokens": options.segment_tokens,
             "trainable_layers": options.trainable_layers, "batch_units": options.batch_units}
 
 
@@ -266,7 +266,8 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
                 "extra": list(options.extra), "weights": dict(options.weights),
                 "units_per_epoch": options.units_per_epoch, "batch_units": options.batch_units,
                 "augment": dict(options.augment), "pair_features": options.pair_features,
-                "tune_decoding": options.tune, "single_root": True, "seed": options.seed}},
+                "segment_tokens": options.segment_tokens, "tune_decoding": options.tune,
+                "single_root": True, "seed": options.seed}},
             "rows": rows, "results": report,
             "plots": label_plots(report, out, stem, f"microtexts, {system}")}
 
