@@ -480,13 +480,16 @@ def test_cli_train_with_augmentation_and_pair_features_records_them(
     status, _, _ = _run(capsys, "train", "--corpus", spec, "--epochs", "1",
                         "--trainable-layers", "0", "--quiet", "--augment", "hypophora=1",
                         "--augment", "enumeration=0.5", "--pair-features",
-                        "--segment-tokens", "128", "--output", out_dir)
+                        "--segment-tokens", "128", "--learning-rate", "3e-5",
+                        "--head-learning-rate", "3e-4", "--output", out_dir)
     assert status == 0
     config = json.loads((out_dir / "config.json").read_text())
     assert config["training"]["augment"] == {"hypophora": 1.0, "enumeration": 0.5}
     assert config["training"]["pair_features"] is True
     assert config["network"]["n_pair_features"] == len(PAIR_FEATURES)
     assert config["network"]["segment_tokens"] == 128
+    assert (config["training"]["learning_rate"], config["training"]["head_learning_rate"]) == (
+        3e-5, 3e-4)
 
 
 def test_cli_train_on_a_fixture_corpus(capsys, tmp_path, fixtures_dir, torch_single_thread):

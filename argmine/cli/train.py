@@ -37,7 +37,10 @@ def register(sub) -> None:
                         "(default: the packaged all-MiniLM-L6-v2)")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--units-per-epoch", type=int, default=None)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--learning-rate", type=float, default=1e-4,
+                        help="of the fine-tuned encoder layers (default %(default)s)")
+    parser.add_argument("--head-learning-rate", type=float, default=1e-3,
+                        help="of the heads on top of the encoder (default %(default)s)")
     parser.add_argument("--trainable-layers", type=int, default=4,
                         help="top encoder layers to fine-tune (default %(default)s)")
     parser.add_argument("--batch-units", type=int, default=16,
@@ -74,7 +77,8 @@ def run(args) -> int:
     weights = parse_weights(args.weight)
     config = TrainingConfig(
         encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
-        learning_rate=args.learning_rate, trainable_layers=args.trainable_layers,
+        learning_rate=args.learning_rate, head_learning_rate=args.head_learning_rate,
+        trainable_layers=args.trainable_layers,
         seed=args.seed, context=not args.no_context, corpus_weights=weights,
         segment_tokens=args.segment_tokens,
         batch_units=args.batch_units, patience=args.patience,
