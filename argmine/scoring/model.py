@@ -207,16 +207,7 @@ class ArgumentModel:
         missing = [t for t in dict.fromkeys(texts) if t not in cache]
         if missing:
             batch = self._tokenize(missing)
-            # The frozen layers run without dropout, so a cached state is what inference sees.
-            frozen = [encoder.embeddings, *encoder.encoder.layer[:split]]
-            modes = [m.training for m in frozen]
-            for m in frozen:
-                m.eval()
-            with torch.no_grad():
-                lower = run_layers(encoder, None, batch["attention_mask"], 0, split,
-                                   input_ids=batch["input_ids"])
-            for m, mode in zip(frozen, modes):
-                m.train(mode)
+            lower = self._frozen(batch["input_ids"], batch["attention_mask"], split)
             lengths = batch["attention_mask"].sum(1).tolist()
             for i, text in enumerate(missing):
                 cache[text] = lower[i, : lengths[i]].to(torch.float16)
@@ -270,21 +261,26 @@ class ArgumentModel:
         encoder = self.network_.encoder
         missing = [r for r, seg in enumerate(chunk) if seg.ids not in cache]
         if missing:
-            frozen = [encoder.embeddings, *encoder.encoder.layer[:split]]
-            modes = [m.training for m in frozen]
-            for m in frozen:
-                m.eval()
-            with torch.no_grad():
-                lower = run_layers(encoder, None, mask[missing], 0, split,
-                                   input_ids=ids[missing])
-            for m, mode in zip(frozen, modes):
-                m.train(mode)
+            lower = self._frozen(ids[missing], mask[missing], split)
             for i, r in enumerate(missing):
                 cache[chunk[r].ids] = lower[i, : len(chunk[r].ids)].to(torch.float16)
         hidden = torch.zeros(*ids.shape, encoder.config.hidden_size, device=self.device)
         for r, seg in enumerate(chunk):
             hidden[r, : len(seg.ids)] = cache[seg.ids].float()
         return hidden
+
+    def _frozen(self, ids: torch.Tensor, mask: torch.Tensor, split: int) -> torch.Tensor:
+        # The frozen layers run without dropout, so a cached state is what inference sees.
+        encoder = self.network_.encoder
+        frozen = [encoder.embeddings, *encoder.encoder.layer[:split]]
+        modes = [m.training for m in frozen]
+        for m in frozen:
+            m.eval()
+        with torch.no_grad():
+            lower = run_layers(encoder, None, mask, 0, split, input_ids=ids)
+        for m, mode in zip(frozen, modes):
+            m.train(mode)
+        return lower
 
     def _encode_sorted(self, texts: Sequence[str], chunk: int = ENCODE_CHUNK) -> torch.Tensor:
         # Padding every unit of a batch to its longest one wastes most of the encoder's work
