@@ -555,7 +555,7 @@ def test_cli_tree_count_switches_reach_the_decoder(flags, single_root):
     assert decoding_from_args(parser.parse_args(flags)).single_root is single_root
 
 
-def test_cli_single_root_and_forest_exclude_each_other(capsys, text_file):
+def test_cli_single_root_and_one_tree_per_paragraph_text_exclude_each_other(capsys, text_file):
     with pytest.raises(SystemExit):
         main(["tree", "--single-root", "--one-tree-per-paragraph-text", str(text_file)])
     assert "not allowed with" in capsys.readouterr().err

@@ -333,12 +333,46 @@ def test_model_adapted_from_a_saved_model_names_it_on_its_card_and_in_its_config
     card = (second.save_pretrained(tmp_path / "twice") / "README.md").read_text()
     assert f"Adapted from `once` (`{once}`), trained on: `mine` (6 documents)" in card
     assert f"which was adapted from `model` (`{tiny_network.directory}`)" in card
-    # A model trained afresh from scratch carries no base.
-    fresh = ArgumentModel(_frozen_config(head_learning_rate=1e-3)).fit(
-        list(tiny_documents), progress=False)
-    assert not hasattr(fresh, "base_model_")
-    assert "## Base model" not in (fresh.save_pretrained(tmp_path / "fresh") / "README.md"
+    # The adapted model refitted from scratch no longer names a base, nor keeps its card.
+    second.fit(list(tiny_documents), progress=False)
+    assert not hasattr(second, "base_model_")
+    assert "## Base model" not in (second.save_pretrained(tmp_path / "fresh") / "README.md"
                                    ).read_text()
+
+
+def test_model_card_names_from_config_cannot_add_markup(tiny_network, tiny_documents,
+                                                        tmp_path, torch_single_thread):
+    hostile = "x`) <b>\n## Scores\nall 1.0"
+    docs = _as_corpus(tiny_documents[:6], hostile)
+    model = ArgumentModel(_frozen_config()).fit(docs, list(tiny_documents[6:]),
+                                                init_from=tiny_network.directory,
+                                                progress=False)
+    model.base_model_ = {**model.base_model_, "model": hostile}
+    card = (model.save_pretrained(tmp_path / "m") / "README.md").read_text()
+    assert "\n## Scores" not in card and "`x') <b> ## Scores all 1.0`" in card
+
+
+def test_model_lineage_is_cut_to_what_loading_accepts(tiny_network, tiny_documents,
+                                                      tmp_path, torch_single_thread):
+    from argmine.scoring.modelcard import MAX_LINEAGE
+
+    model = ArgumentModel(_frozen_config()).fit(list(tiny_documents),
+                                                init_from=tiny_network.directory,
+                                                progress=False)
+    chain = None
+    for i in range(MAX_LINEAGE + 5):  # a base adapted 20 times over
+        chain = {"model": f"m{i}", "path": f"p{i}", "training_corpora": {}, "base_model": chain}
+    base = ArgumentModel.from_pretrained(tiny_network.directory)
+    base.base_model_ = chain
+    base.save_pretrained(tmp_path / "base")  # cut when saved: loadable
+    adapted = ArgumentModel(_frozen_config()).fit(list(tiny_documents),
+                                                  init_from=tmp_path / "base", progress=False)
+    loaded = ArgumentModel.from_pretrained(adapted.save_pretrained(tmp_path / "adapted"))
+    depth, record = 0, loaded.base_model_
+    while record:
+        depth, record = depth + 1, record["base_model"]
+    assert depth == MAX_LINEAGE
+    assert model.base_model_["base_model"] is None
 
 
 @pytest.mark.parametrize("lineage", [
@@ -346,6 +380,8 @@ def test_model_adapted_from_a_saved_model_names_it_on_its_card_and_in_its_config
     {"training_corpora": {"microtexts": -1}},
     {"base_model": "models/default"},
     {"base_model": {"model": "x", "path": "y", "training_corpora": {"a": "many"}}},
+    {"base_model": {"model": "x", "path": "y", "training_corpora": {}, "base_model": {
+        "model": "z", "path": 3}}},
 ])
 def test_model_a_malformed_lineage_in_config_is_refused(network_copy, lineage):
     from argmine.errors import ModelFormatError

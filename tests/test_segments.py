@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 import torch
@@ -131,7 +132,35 @@ def test_segment_model_adapted_from_a_unit_model_reads_in_context(
     model = ArgumentModel(config).fit(list(tiny_documents), init_from=tiny_network.directory,
                                       progress=False)
     assert model.network_.config.segment_tokens == 128
-    assert tiny_network.model.network_.config.segment_tokens == 0  # the base is untouched
+    # The base's folder still reads units alone.
+    assert ArgumentModel.from_pretrained(tiny_network.directory).network_.config \
+        .segment_tokens == 0
+
+
+def test_adapting_a_segment_model_with_the_default_setting_keeps_reading_in_context(
+        segment_model, tiny_documents, tmp_path, torch_single_thread):
+    base = segment_model.save_pretrained(tmp_path / "base")
+    config = TrainingConfig(epochs=1, trainable_layers=1, batch_units=16, seed=0,
+                            learning_rate=1e-12, head_learning_rate=1e-12)
+    assert config.segment_tokens == 0
+    model = ArgumentModel(config).fit(list(tiny_documents), init_from=base, progress=False)
+    assert model.network_.config.segment_tokens == 128
+    assert model.config.segment_tokens == 128  # and the saved settings say so
+
+
+def test_segments_longer_than_the_encoder_reads_are_refused(tiny_documents, segment_model,
+                                                            tmp_path):
+    from argmine.errors import ModelFormatError
+
+    too_long = TrainingConfig(epochs=1, trainable_layers=1, segment_tokens=4096)
+    with pytest.raises(InputError, match="segment_tokens.*at most 512"):
+        ArgumentModel(too_long).fit(list(tiny_documents), progress=False)
+    folder = segment_model.save_pretrained(tmp_path / "m")
+    config = json.loads((folder / "config.json").read_text())
+    config["network"]["segment_tokens"] = 4096
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFormatError, match="E212.*segment_tokens"):
+        ArgumentModel.from_pretrained(folder)
 
 
 def test_segment_tokens_shorter_than_a_unit_are_refused():

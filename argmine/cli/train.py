@@ -97,7 +97,8 @@ def run(args) -> int:
         print(json.dumps({"output": str(output)}))
         return 0
     init = args.init
-    if init == "default":
+    shipped = init == "default" and not Path(init).exists()  # a folder of that name wins
+    if shipped:
         from argmine.pipeline import default_model_path
 
         init = default_model_path()
@@ -105,6 +106,9 @@ def run(args) -> int:
         docs, dev, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
         init_from=init, progress=not args.quiet,
     )
+    if shipped:
+        # Named as argmine.load names it, not by where this installation keeps it.
+        model.base_model_ = {**model.base_model_, "path": "default"}
     from argmine.scoring.modelcard import write_card
 
     model.save_pretrained(output, card=write_card(model, corpora=args.corpus))

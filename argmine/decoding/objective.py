@@ -136,7 +136,7 @@ class DecodingConfig:
             if (isinstance(x, bool) or not isinstance(x, int if whole else (int, float))
                     or not (np.isfinite(x) and low <= x <= high)):
                 raise invalid("DecodingConfig", name, expected, x)
-        if self.single_root not in (None, True, False):
+        if not (self.single_root is None or isinstance(self.single_root, bool)):
             raise invalid("DecodingConfig", "single_root", "True, False or None",
                           self.single_root)
         for name in ("projective", "coordinate_lists"):

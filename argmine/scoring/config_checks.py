@@ -11,6 +11,7 @@ from pathlib import Path
 
 from argmine.errors import ModelFormatError
 from argmine.schema import LABELS
+from argmine.scoring.modelcard import MAX_LINEAGE
 from argmine.scoring.network import NetworkConfig
 
 _INT_TRAINING = {"trainable_layers": 0, "max_length": 8, "batch_units": 1}
@@ -58,7 +59,7 @@ def check_lineage(config: dict, path: Path, field: str = "") -> None:
 
     Raises:
         ModelFormatError: E212 naming the field, for anything but corpus names with document
-            counts and a chain of base models at most 16 deep.
+            counts and a chain of at most ``MAX_LINEAGE`` base models.
     """
     # Only ever read into a model card, but a card is Markdown a person trusts.
     corpora = config.get("training_corpora", {})
@@ -71,8 +72,10 @@ def check_lineage(config: dict, path: Path, field: str = "") -> None:
     if base is None:
         return
     if (not isinstance(base, dict) or not isinstance(base.get("model"), str)
-            or not isinstance(base.get("path"), str) or field.count(".") >= 16):
+            or not isinstance(base.get("path"), str)
+            or field.count("base_model.") >= MAX_LINEAGE):
         raise ModelFormatError("E212", path=path, field=f"{field}base_model", value=base,
                                expected="an object naming the model it was adapted from "
-                               "(model, path, training_corpora, base_model), at most 16 deep")
+                               "(model, path, training_corpora, base_model), at most "
+                               f"{MAX_LINEAGE} deep")
     check_lineage(base, path, f"{field}base_model.")

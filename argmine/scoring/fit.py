@@ -30,7 +30,7 @@ from argmine.scoring.batching import batches  # noqa: F401 - the fit loop and ca
 from argmine.scoring.config import TrainingConfig
 from argmine.scoring.features import PAIR_FEATURES, n_features
 from argmine.scoring.modelcard import base_record, corpus_of, training_corpora
-from argmine.scoring.network import NetworkConfig, freeze_lower_layers
+from argmine.scoring.network import NetworkConfig, check_segment_tokens, freeze_lower_layers
 
 logger = logging.getLogger(__name__)
 
@@ -263,10 +263,15 @@ def _prepare_network(model, init_from: str | Path | None) -> None:
         model.base_model_ = base_record(init_from, loaded)
         if cfg.pair_features and model.network_.config.n_pair_features < len(PAIR_FEATURES):
             model.add_pair_features()
-        if cfg.segment_tokens and cfg.segment_tokens != model.network_.config.segment_tokens:
+        net = model.network_
+        if cfg.segment_tokens and cfg.segment_tokens != net.config.segment_tokens:
             # Same weights, read in context from now on (e.g. stage 2 of a unit-wise stage 1).
-            model.network_.config = dataclasses.replace(model.network_.config,
-                                                        segment_tokens=cfg.segment_tokens)
+            check_segment_tokens(cfg.segment_tokens, net.encoder)
+            net.config = dataclasses.replace(net.config, segment_tokens=cfg.segment_tokens)
+        elif not cfg.segment_tokens and net.config.segment_tokens:
+            # 0 from a base that reads in context: keep reading as the base does, and say so
+            # in the saved training settings.
+            model.config = dataclasses.replace(cfg, segment_tokens=net.config.segment_tokens)
         model.trainable_names_ = freeze_lower_layers(model.network_.encoder,
                                                      cfg.trainable_layers)
     else:

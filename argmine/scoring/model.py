@@ -27,11 +27,12 @@ from argmine.scoring.config import TrainingConfig
 from argmine.scoring.config_checks import check_config
 from argmine.scoring.encoders import DEFAULT_ENCODER, load_encoder
 from argmine.scoring.features import PAIR_FEATURES, n_features, pair_features, unit_features
-from argmine.scoring.modelcard import write_card
+from argmine.scoring.modelcard import cut_lineage, write_card
 from argmine.scoring.network import (
     ArgumentNetwork,
     NetworkConfig,
     can_split,
+    check_segment_tokens,
     freeze_lower_layers,
     mean_pool,
     pool_spans,
@@ -135,9 +136,16 @@ class ArgumentModel:
         return self
 
     # -- construction -------------------------------------------------------------------
-    def build(self, encoder_name: str | None, net_config: NetworkConfig) -> None:
-        """Load the encoder and put fresh heads of ``net_config`` on it."""
+    def build(self, encoder_name: str | None, net_config: NetworkConfig,
+              source: Path | None = None) -> None:
+        """Load the encoder and put fresh heads of ``net_config`` on it.
+
+        Raises:
+            InputError: E301 if ``segment_tokens`` is more than the encoder's inputs hold.
+            ModelFormatError: E212 for the same in the config.json at ``source``.
+        """
         tokenizer, encoder = load_encoder(encoder_name)
+        check_segment_tokens(net_config.segment_tokens, encoder, source)
         self.tokenizer_ = tokenizer
         self.encoder_name_ = str(encoder_name or DEFAULT_ENCODER)
         self.trainable_names_ = freeze_lower_layers(encoder, self.config.trainable_layers)
@@ -453,9 +461,10 @@ class ArgumentModel:
             "trainable_parameters": self.trainable_names_,
         }
         # The lineage, so that a model adapted from this one can name what it started from.
-        for key, attr in (("training_corpora", "training_corpora_"), ("base_model", "base_model_")):
-            if getattr(self, attr, None):
-                config[key] = getattr(self, attr)
+        if getattr(self, "training_corpora_", None):
+            config["training_corpora"] = self.training_corpora_
+        if getattr(self, "base_model_", None):
+            config["base_model"] = cut_lineage(self.base_model_)
         # A card always: the one given, the one this model was loaded with, or a new one.
         card = card or getattr(self, "card_", None) or write_card(self)
         return persistence.save_model(directory, config, self.trainable_state(), card=card)
@@ -489,7 +498,8 @@ class ArgumentModel:
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError("E203", path=directory / persistence.CONFIG_NAME,
                                    detail=repr(exc)) from None
-        model.build(config.get("encoder"), net_config)
+        model.build(config.get("encoder"), net_config,
+                    source=directory / persistence.CONFIG_NAME)
         model.labels_ = labels
         expected_print = float(config.get("encoder_fingerprint", model.fingerprint_))
         if abs(model.fingerprint_ - expected_print) > 1e-2:

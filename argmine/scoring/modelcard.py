@@ -34,6 +34,33 @@ def training_corpora(documents: Sequence[Document]) -> dict[str, int]:
     return dict(sorted(Counter(corpus_of(d) for d in documents).items()))
 
 
+MAX_LINEAGE = 16
+"""Base models a config.json may name in a chain; older links are dropped when saving."""
+
+
+def code(text: object, limit: int = 200) -> str:
+    r"""``text`` as inline Markdown code on one line: no backticks or line breaks, bounded.
+
+    Names in a card come from config.json files and corpus metadata, wherever a model folder
+    came from; a name must not add headings, links or markup to a card a person trusts.
+
+    Examples:
+        >>> code("mine")
+        '`mine`'
+        >>> code("x`\n## Scores")
+        "`x' ## Scores`"
+    """
+    flat = " ".join(str(text).replace("`", "'").split())
+    return f"`{flat[:limit] + ('…' if len(flat) > limit else '')}`"
+
+
+def cut_lineage(record: dict | None, depth: int = MAX_LINEAGE) -> dict | None:
+    """A chain of base models without the links older than ``depth``."""
+    if record is None or depth <= 0:
+        return None
+    return {**record, "base_model": cut_lineage(record.get("base_model"), depth - 1)}
+
+
 def base_record(path, base) -> dict:
     """What an adapted model records about the model it started from (``init_from``).
 
@@ -49,7 +76,8 @@ def base_record(path, base) -> dict:
     """
     return {"model": Path(str(path)).name, "path": str(path),
             "training_corpora": dict(getattr(base, "training_corpora_", None) or {}),
-            "base_model": getattr(base, "base_model_", None)}
+            # One link is this record, so the base's chain keeps MAX_LINEAGE - 1.
+            "base_model": cut_lineage(getattr(base, "base_model_", None), MAX_LINEAGE - 1)}
 
 
 def _base_lines(record: dict | None) -> list[str]:
@@ -57,11 +85,11 @@ def _base_lines(record: dict | None) -> list[str]:
     while record:
         indent = "  " * depth
         corpora = record.get("training_corpora") or {}
-        trained = ", ".join(f"`{k}` ({n} documents)" for k, n in corpora.items()) \
+        trained = ", ".join(f"{code(k)} ({n} documents)" for k, n in corpora.items()) \
             or "not recorded in its config.json (see its own card)"
         verb = "Adapted from" if depth == 0 else "which was adapted from"
-        lines.append(f"{indent}- {verb} `{record.get('model')}` (`{record.get('path')}`), "
-                     f"trained on: {trained}")
+        lines.append(f"{indent}- {verb} {code(record.get('model'))} "
+                     f"({code(record.get('path'))}), trained on: {trained}")
         record, depth = record.get("base_model"), depth + 1
     return lines
 
@@ -104,7 +132,7 @@ def write_card(model, *, corpora: Sequence[str] = (), scores: str | None = None)
         # a spec gets its kind's count when no other spec shares the kind.
         number = counted.get(spec, counted.get(kind) if kinds[kind] == 1 else None)
         size = f" ({number} documents)" if number is not None else ""
-        lines.append(f"- `{spec}`{size} — licence: {LICENCES.get(kind, 'see the corpus')}")
+        lines.append(f"- {code(spec)}{size} — licence: {LICENCES.get(kind, 'see the corpus')}")
     if not (corpora or counted):
         lines.append("- not recorded")
     lines += ["", "## Training settings", "", "```json"]

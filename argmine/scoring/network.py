@@ -1,19 +1,23 @@
 """The neural network behind argmine: one encoder pass per unit, then labels and links.
 
-Each unit is encoded once by the (partly fine-tuned) transformer and mean-pooled; a small
-bidirectional GRU over the units of a document adds discourse context (neighbours, order);
-a label head scores the five labels and a biaffine head scores every candidate parent of
-every unit, so the cost of a document stays one encoder pass per unit, not one per pair.
+Each unit is encoded once by the (partly fine-tuned) transformer and mean-pooled, alone or,
+with ``segment_tokens``, inside a segment of its neighbours (:mod:`argmine.scoring.segments`);
+a small bidirectional GRU over the units of a document adds discourse context (neighbours,
+order); a label head scores the five labels and a biaffine head scores every candidate parent
+of every unit, so the cost of a document stays one encoder pass per unit (or segment), not
+one per pair.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 import torch
 from torch import nn
 
+from argmine.errors import InputError, ModelFormatError
 from argmine.schema import LABELS
 from argmine.scoring.batching import FULL_KIND_PAIRS, KIND_TOP_K
 
@@ -264,6 +268,36 @@ class ArgumentNetwork(nn.Module):
             dim=-1)
         logits = self.kind_head(kind_in).squeeze(-1)
         return torch.zeros(n, n, dtype=logits.dtype, device=logits.device).scatter(1, top, logits)
+
+
+# Position ids of these architectures start after the padding index (RoBERTa's 2).
+_OFFSET_POSITIONS = frozenset({"roberta", "xlm-roberta", "camembert"})
+
+
+def segment_limit(encoder: nn.Module) -> int:
+    """The most tokens one input of ``encoder`` may hold (its position embeddings)."""
+    config = encoder.config
+    limit = int(getattr(config, "max_position_embeddings", 512))
+    if getattr(config, "model_type", None) in _OFFSET_POSITIONS:
+        limit -= int(getattr(config, "pad_token_id", 1) or 0) + 1
+    return limit
+
+
+def check_segment_tokens(value: int, encoder: nn.Module, source: Path | None = None) -> None:
+    """Refuse segments longer than the encoder's position embeddings reach.
+
+    A model that read them would fail only on the first paragraph long enough to fill one,
+    deep inside the encoder; this says so when the model is built or loaded.
+    """
+    limit = segment_limit(encoder)
+    if value <= limit:
+        return
+    expected = f"at most {limit}, the tokens one input of its encoder holds"
+    if source is not None:
+        raise ModelFormatError("E212", path=source, field="network.segment_tokens",
+                               value=value, expected=expected)
+    raise InputError("E301", param="segment_tokens", owner="ArgumentModel", value=value,
+                     expected=expected)
 
 
 def freeze_lower_layers(encoder: nn.Module, n_trainable: int) -> list[str]:

@@ -4,7 +4,9 @@ A model with ``segment_tokens > 0`` does not encode each unit alone. The units o
 document are packed, whole paragraphs first, into segments of at most ``segment_tokens``
 tokens (``[CLS] unit [SEP] unit [SEP] …``); the encoder reads a segment at once and each
 unit's vector is the mean of its own tokens' states. "Not at all." and "First, …" are then
-read together with what precedes them, at the cost of one encoder pass per token, as before.
+read together with what precedes them. Each token is still encoded once; attention within a
+segment grows with the square of its length, which at 256 tokens costs little next to the
+feed-forward layers.
 
 NumPy only: the torch model and the torch-free runtime pack, pad and pool the same way.
 """
