@@ -504,7 +504,9 @@ def test_cli_train_on_a_fixture_corpus(capsys, tmp_path, fixtures_dir, torch_sin
     assert {p.name for p in out_dir.iterdir()} == {"config.json", "model.safetensors",
                                                    "README.md"}
     assert spec in (out_dir / "README.md").read_text()
-    assert json.loads((out_dir / "config.json").read_text())["training"]["epochs"] == 1
+    training = json.loads((out_dir / "config.json").read_text())["training"]
+    assert training["epochs"] == 1
+    assert (training["learning_rate"], training["head_learning_rate"]) == (1e-4, 1e-3)
     assert len(load(out_dir).label(TEXT)) == 4
 
 

@@ -147,6 +147,9 @@ def test_tree_output_corrected_by_a_person_trains_a_model(
     assert f"`jsonl:{corrected}` (3 documents)" in card
     config = json.loads((tmp_path / "adapted" / "config.json").read_text(encoding="utf-8"))
     assert config["base_model"]["model"] == "default"
+    # Adapting lowers both learning rates to the fraction bench adapt measured best.
+    assert config["training"]["learning_rate"] == pytest.approx(1e-4 / 3)
+    assert config["training"]["head_learning_rate"] == pytest.approx(1e-3 / 3)
 
 
 # --------------------------------------------------------------------------- brat

@@ -45,6 +45,7 @@ from argmine.evaluation.labels import class_report
 from argmine.evaluation.plots import pyplot
 from argmine.evaluation.protocols import evaluate_documents
 from argmine.pipeline import DEFAULT_MODEL, ArgumentMiner, default_model_path, load
+from argmine.scoring.config import ADAPT_RATE_FACTOR
 from argmine.training.data import CorpusSpec, load_documents
 
 # genre -> (split the adaptation documents come from, test split); None: a held-out part.
@@ -56,7 +57,7 @@ MIX_CORPORA = ("microtexts", "aae2@train")
 """The shipped model's stage-2 corpora other than the genres measured here."""
 MIX_RATIO = 1.0
 """``keep=mix``: units of original data per unit of adaptation documents."""
-REGULARISED = 1 / 3
+REGULARISED = ADAPT_RATE_FACTOR
 """``keep=none``: the learning rates are this fraction of the default ones."""
 HOLDOUT_FRACTION = 0.3
 HOLDOUT_SEED = 0

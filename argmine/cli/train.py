@@ -37,10 +37,12 @@ def register(sub) -> None:
                         "(default: the packaged all-MiniLM-L6-v2)")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--units-per-epoch", type=int, default=None)
-    parser.add_argument("--learning-rate", type=float, default=1e-4,
-                        help="of the fine-tuned encoder layers (default %(default)s)")
-    parser.add_argument("--head-learning-rate", type=float, default=1e-3,
-                        help="of the heads on top of the encoder (default %(default)s)")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="of the fine-tuned encoder layers (default 1e-4; with --init a "
+                        "third of that, which adapting measured best)")
+    parser.add_argument("--head-learning-rate", type=float, default=None,
+                        help="of the heads on top of the encoder (default 1e-3; with --init "
+                        "a third of that)")
     parser.add_argument("--trainable-layers", type=int, default=4,
                         help="top encoder layers to fine-tune (default %(default)s)")
     parser.add_argument("--batch-units", type=int, default=16,
@@ -63,6 +65,15 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
+def _rate(given: float | None, default: float, init: str | None) -> float:
+    """The learning rate asked for, else the default, lowered when adapting a saved model."""
+    if given is not None:
+        return given
+    from argmine.scoring.config import ADAPT_RATE_FACTOR
+
+    return default * ADAPT_RATE_FACTOR if init else default
+
+
 def run(args) -> int:
     """Run the sub-command."""
     from argmine.errors import InputError
@@ -77,7 +88,8 @@ def run(args) -> int:
     weights = parse_weights(args.weight)
     config = TrainingConfig(
         encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
-        learning_rate=args.learning_rate, head_learning_rate=args.head_learning_rate,
+        learning_rate=_rate(args.learning_rate, 1e-4, args.init),
+        head_learning_rate=_rate(args.head_learning_rate, 1e-3, args.init),
         trainable_layers=args.trainable_layers,
         seed=args.seed, context=not args.no_context, corpus_weights=weights,
         segment_tokens=args.segment_tokens,
