@@ -12,7 +12,7 @@ ADAPT_RATE_FACTOR = 1 / 3
 fraction of the defaults. Measured against mixing the base's old training data back in by
 ``argmine bench adapt`` (``--keep none`` vs ``--keep mix``; benchmarks/README.md, "Adapting
 to a genre"): the lower rates alone scored as well or better on CDCP, AbstRCT and web
-discourse at 10-100 documents, and cost less."""
+discourse at 10-100 documents, training on half as many units."""
 
 
 @dataclass
