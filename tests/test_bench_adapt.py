@@ -86,6 +86,25 @@ def test_second_run_skips_done_cells(smoke_run, tiny_model_dir, corpora, capsys)
     assert {p.name: p.stat().st_mtime_ns for p in cells.iterdir()} == before
 
 
+def test_a_committed_result_restores_its_cells_and_the_run_resumes(
+        smoke_run, tiny_model_dir, corpora, capsys, tmp_path):
+    # A new machine with only the committed result: its cells come back and nothing is
+    # fitted again.
+    _, out = smoke_run
+    fresh = tmp_path / "results"
+    fresh.mkdir()
+    result = json.loads((out / "adapt-model-smoke.json").read_text(encoding="utf-8"))
+    assert {f"{c['genre']}-{c['system']}-n{c['size']}-d{c['draw']}.json"
+            for c in result["results"]["cells"]} == CELLS
+    (fresh / "adapt-model-smoke.json").write_text(json.dumps(result), encoding="utf-8")
+    capsys.readouterr()
+    assert main(_argv(tiny_model_dir, corpora, fresh, "--force")) == 0
+    err = capsys.readouterr().err
+    assert "restored 4 cells" in err and "cell " not in err.replace("restored 4 cells", "")
+    again = json.loads((fresh / "adapt-model-smoke.json").read_text(encoding="utf-8"))
+    assert again["results"]["curves"] == result["results"]["curves"]
+
+
 def test_other_settings_refuse_the_cells(smoke_run, tiny_model_dir, corpora, capsys):
     _, out = smoke_run
     assert main(_argv(tiny_model_dir, corpora, out, "--force", "--epochs", "2")) == 1

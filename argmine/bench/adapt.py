@@ -347,6 +347,31 @@ class _Data:
         return mix_sample(self.original, units, key)
 
 
+def restore_cells(result: Path, folder: Path, settings: dict) -> int:
+    """Write back the cells an earlier result in ``--out`` holds and the folder lacks.
+
+    Only cells made with the same settings; returns how many were restored.
+    """
+    if not result.is_file():
+        return 0
+    try:
+        cells = json.loads(result.read_text(encoding="utf-8")).get("results", {}).get("cells")
+    except (json.JSONDecodeError, AttributeError):
+        return 0
+    restored = 0
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or cell.get("settings") != settings:
+            continue
+        path = _cell_path(folder, cell["genre"], cell["system"], cell["size"], cell["draw"])
+        if not path.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            write_result(cell, path)
+            restored += 1
+    if restored:
+        _log(f"restored {restored} cells from {result}")
+    return restored
+
+
 def run_cells(options: AdaptOptions, folder: Path, settings: dict) -> tuple[list[dict], dict]:
     """Run the cells not done yet; return every cell and the split rule per genre."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -453,6 +478,7 @@ def run_adapt(options: BenchOptions, out: Path, stem: str) -> dict:
     options = AdaptOptions.of(options).resolved()
     base = base_model(options)
     settings = adapt_settings(options, base)
+    restore_cells(Path(out) / f"{stem}.json", Path(out) / f"{stem}-cells", settings)
     cells, rules = run_cells(options, Path(out) / f"{stem}-cells", settings)
     curves = aggregate(cells)
     keep = (f"mixed with a seeded sample of {', '.join(settings['mix'])} holding "
@@ -471,6 +497,8 @@ def run_adapt(options: BenchOptions, out: Path, stem: str) -> dict:
             "protocol": protocol,
             "model": {**model_info(base), "adaptation": settings},
             "rows": _rows(curves, rules),
+            # Every cell, so the committed result holds each draw's figures and a later run
+            # given it in --out resumes instead of starting over (restore_cells).
             "results": {"curves": curves, "splits": rules, "settings": settings,
-                        "cells": len(cells), "cells_folder": f"{stem}-cells"},
+                        "cells": cells, "cells_folder": f"{stem}-cells"},
             "plots": [plot.name]}
