@@ -20,8 +20,8 @@ from argmine.evaluation.protocols import evaluate_documents
 from argmine.pipeline import load
 from argmine.training.data import CorpusSpec, load_documents
 
-CELLS = {"cdcp-adapt-n0-d0.json", "cdcp-adapt-n1-d0.json", "cdcp-scratch-n1-d0.json",
-         "cdcp-baseline-n1-d0.json"}
+CELLS = {"cdcp-adapt-n0-d0.json", "cdcp-adapt-n1-d0.json", "cdcp-mixed-n1-d0.json",
+         "cdcp-scratch-n1-d0.json", "cdcp-baseline-n1-d0.json"}
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +57,13 @@ def test_smoke_run_writes_cells_result_and_plot(smoke_run):
             "results", "plots"} <= set(data)
     words = data["command"].split()
     assert "--smoke" in words and "--debug" not in words and data["corpus"] == "cdcp"
-    assert data["model"]["adaptation"]["keep"] == "mix"
+    adaptation = data["model"]["adaptation"]
+    assert adaptation["adapt_rate_factor"] == pytest.approx(1 / 3)
+    assert adaptation["mix"] == ["microtexts"]
     assert data["options"]["sizes"] == [0, 1] and data["options"]["genres"] == ["cdcp"]
     curves = data["results"]["curves"]["cdcp"]
     assert [p["size"] for p in curves["adapt"]] == [0, 1]
+    assert [p["size"] for p in curves["mixed"]] == [1]
     assert [p["size"] for p in curves["scratch"]] == [1]
     assert [p["size"] for p in curves["baseline"]] == [1]
     for points in curves.values():
@@ -69,9 +72,12 @@ def test_smoke_run_writes_cells_result_and_plot(smoke_run):
             for metric in ("macro_f1", "at"):
                 assert 0 <= point[metric]["mean"] <= 1 and point[metric]["std"] is None
             assert point["fit_seconds"]["mean"] >= 0
-    assert len(data["rows"]) == 4 and {r["table"] for r in data["rows"]} == {"adapt"}
+    assert len(data["rows"]) == 5 and {r["table"] for r in data["rows"]} == {"adapt"}
+    # adapt trains on the drawn documents alone, mixed adds the original data.
     adapted = json.loads((cells / "cdcp-adapt-n1-d0.json").read_text(encoding="utf-8"))
-    assert adapted["mix_documents"] >= 1 and adapted["train_units"] > 0
+    assert adapted["mix_documents"] == 0 and adapted["train_units"] > 0
+    mixed = json.loads((cells / "cdcp-mixed-n1-d0.json").read_text(encoding="utf-8"))
+    assert mixed["mix_documents"] >= 1 and mixed["train_documents"] == adapted["train_documents"]
     assert data["plots"] == ["adapt-model-smoke-curves.png"]
     assert (out / data["plots"][0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -100,7 +106,7 @@ def test_a_committed_result_restores_its_cells_and_the_run_resumes(
     capsys.readouterr()
     assert main(_argv(tiny_model_dir, corpora, fresh, "--force")) == 0
     err = capsys.readouterr().err
-    assert "restored 4 cells" in err and "cell " not in err.replace("restored 4 cells", "")
+    assert "restored 5 cells" in err and "cell " not in err.replace("restored 5 cells", "")
     again = json.loads((fresh / "adapt-model-smoke.json").read_text(encoding="utf-8"))
     assert again["results"]["curves"] == result["results"]["curves"]
 
@@ -131,8 +137,9 @@ def test_held_out_part_is_fixed_and_disjoint():
     assert held_out(list(reversed(docs)))[1] == sorted(test, key=lambda d: -int(d.id[1:]))
 
 
-def test_keep_none_has_its_own_result_name_and_options_are_checked():
-    assert result_name("adapt", AdaptOptions(keep="none")) == "adapt-keep-none-default"
+def test_result_name_and_options_are_checked():
     assert result_name("adapt", AdaptOptions()) == "adapt-default"
     with pytest.raises(Exception, match="E301"):
         AdaptOptions(genres=("essays",)).resolved()
+    with pytest.raises(Exception, match="E301"):
+        AdaptOptions(systems=("adapt", "regularised")).resolved()

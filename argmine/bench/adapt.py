@@ -4,19 +4,23 @@
 --init``) on 0, 10, 25, 50 and 100 documents of a genre it was not trained on in this
 scheme, several seeded draws each, and scores every adapted model on the genre's test
 documents: macro-F1 of the decoded labels on the labels the test documents have, and
-attachment (``at``, :func:`argmine.evaluation.structure.structure_scores`). Beside it, on the
-same documents: the network trained from its base encoder (``scratch``) and the classical
-baseline (``baseline``). Genres:
+attachment (``at``, :func:`argmine.evaluation.structure.structure_scores`). Systems, each on
+the same drawn documents:
+
+* ``adapt``: what ``argmine train --init`` does: the documents alone, both learning rates at
+  :data:`~argmine.scoring.config.ADAPT_RATE_FACTOR` of the defaults (regularised);
+* ``mixed``: the documents with a seeded sample of the base's original training corpora
+  (microtexts and AAE2 train sentences; ``--extra`` replaces them) holding as many units, at
+  the default rates: the other way to keep what the base knew;
+* ``scratch``: the network trained from its base encoder;
+* ``baseline``: the classical baseline.
+
+Genres:
 
 * ``cdcp`` (user comments): adapt on the train split, test on the test split;
 * ``abstrct`` (RCT abstracts): adapt on the train split, test on the test split;
 * ``web-discourse`` (web texts): no split, so a fixed seeded 30% of the documents is held
   out for testing (:func:`held_out`) and the rest is the pool.
-
-What the base knew is kept in one of two ways (``keep``): ``mix`` adds a seeded sample of
-its original training corpora (microtexts and AAE2 train sentences; ``--extra`` replaces
-them) with as many units as the adaptation documents; ``none`` trains on the adaptation
-documents alone at a third of the learning rates.
 
 Every (genre, size, draw, system) cell is one unit of work written to its own JSON under
 ``<out>/<stem>-cells/`` and skipped when present, so a long run can be stopped and continued
@@ -51,14 +55,11 @@ from argmine.training.data import CorpusSpec, load_documents
 # genre -> (split the adaptation documents come from, test split); None: a held-out part.
 GENRES: dict[str, tuple[str | None, str | None]] = {
     "cdcp": ("train", "test"), "abstrct": ("train", "test"), "web-discourse": (None, None)}
-SYSTEMS = ("adapt", "scratch", "baseline")
-KEEP = ("mix", "none")
+SYSTEMS = ("adapt", "mixed", "scratch", "baseline")
 MIX_CORPORA = ("microtexts", "aae2@train")
 """The shipped model's stage-2 corpora other than the genres measured here."""
 MIX_RATIO = 1.0
-"""``keep=mix``: units of original data per unit of adaptation documents."""
-REGULARISED = ADAPT_RATE_FACTOR
-"""``keep=none``: the learning rates are this fraction of the default ones."""
+"""``mixed``: units of original data per unit of adaptation documents."""
 HOLDOUT_FRACTION = 0.3
 HOLDOUT_SEED = 0
 FULL_ADAPT = {"genres": tuple(GENRES), "sizes": (0, 10, 25, 50, 100), "draws": 3}
@@ -78,14 +79,12 @@ class AdaptOptions(BenchOptions):
         genres: Genres to measure (``None``: all of :data:`GENRES`).
         sizes: Numbers of adaptation documents (``None``: 0, 10, 25, 50, 100; smoke 0, 2).
         draws: Seeded draws of the documents per size (``None``: 3; smoke 1).
-        keep: ``mix`` (add original training data) or ``none`` (lower learning rates).
-        systems: Which of ``adapt``, ``scratch``, ``baseline`` to run.
+        systems: Which of ``adapt``, ``mixed``, ``scratch``, ``baseline`` to run.
     """
 
     genres: tuple[str, ...] | None = None
     sizes: tuple[int, ...] | None = None
     draws: int | None = None
-    keep: str = "mix"
     systems: tuple[str, ...] = SYSTEMS
 
     @classmethod
@@ -106,7 +105,7 @@ class AdaptOptions(BenchOptions):
         return out
 
     def check(self) -> None:
-        """Refuse unknown genres, systems or ``keep``, and sizes or draws below their range.
+        """Refuse unknown genres or systems, and sizes or draws below their range.
 
         Raises:
             InputError: E301 naming the setting.
@@ -117,7 +116,6 @@ class AdaptOptions(BenchOptions):
                                                     <= set(GENRES)), ", ".join(GENRES)),
             "systems": (not self.systems or not set(self.systems) <= set(SYSTEMS),
                         ", ".join(SYSTEMS)),
-            "keep": (self.keep not in KEEP, " or ".join(KEEP)),
             "sizes": (self.sizes is not None and (not self.sizes or min(self.sizes) < 0),
                       "numbers of documents, 0 or more"),
             "draws": (self.draws is not None and self.draws < 1, "a positive number"),
@@ -248,23 +246,23 @@ def base_model(options: BenchOptions) -> str:
 
 def adapt_settings(options: AdaptOptions, base: str) -> dict:
     """What makes a cell: a run with other settings must not reuse the cells."""
-    factor = REGULARISED if options.keep == "none" else 1.0
-    return {"base": base, "keep": options.keep, "epochs": options.epochs,
+    return {"base": base, "epochs": options.epochs,
             "trainable_layers": options.trainable_layers, "batch_units": options.batch_units,
             "seed": options.seed, "limit": options.max_docs,
-            "mix": list(options.extra or MIX_CORPORA) if options.keep == "mix" else [],
-            "mix_ratio": MIX_RATIO if options.keep == "mix" else 0.0,
-            "learning_rate": 1e-4 * factor, "head_learning_rate": 1e-3 * factor}
+            "mix": list(options.extra or MIX_CORPORA), "mix_ratio": MIX_RATIO,
+            "learning_rate": 1e-4, "head_learning_rate": 1e-3,
+            "adapt_rate_factor": ADAPT_RATE_FACTOR}
 
 
-def _network(settings: dict, draw: int, options: BenchOptions, *, adapt: bool):
+def _network(settings: dict, draw: int, options: BenchOptions, *, system: str):
     from argmine.scoring.model import ArgumentModel  # torch: deferred
 
     chosen = {"epochs": settings["epochs"], "trainable_layers": settings["trainable_layers"],
               "batch_units": settings["batch_units"]}
-    if adapt:
-        chosen.update(learning_rate=settings["learning_rate"],
-                      head_learning_rate=settings["head_learning_rate"])
+    if system in ("adapt", "mixed"):
+        factor = settings["adapt_rate_factor"] if system == "adapt" else 1.0
+        chosen.update(learning_rate=settings["learning_rate"] * factor,
+                      head_learning_rate=settings["head_learning_rate"] * factor)
     return ArgumentModel(training_config(chosen, settings["seed"] + draw),
                          device=options.device)
 
@@ -281,12 +279,13 @@ def fit_system(system: str, train: list[Document], extra: list[Document], settin
         from argmine.scoring.baseline import BaselineModel  # sklearn: deferred
 
         model = BaselineModel(seed=settings["seed"] + draw).fit(train)
-    elif system == "adapt":
+    elif system in ("adapt", "mixed"):
         # No dev documents: every drawn document is trained on; the epoch of lowest loss stays.
-        model = _network(settings, draw, options, adapt=True).fit(
+        model = _network(settings, draw, options, system=system).fit(
             train + extra, [], init_from=settings["base"], progress=False)
     else:
-        model = _network(settings, draw, options, adapt=False).fit(train, [], progress=False)
+        model = _network(settings, draw, options, system=system).fit(train, [],
+                                                                      progress=False)
     return ArgumentMiner(model), time.perf_counter() - start
 
 
@@ -337,7 +336,7 @@ class _Data:
         return self.genres[genre]
 
     def mix(self, genre: str, size: int, draw: int, train: list[Document]) -> list[Document]:
-        if self.settings["keep"] != "mix" or not train:
+        if not train:
             return []
         if self.original is None:
             self.original = [d for s in self.settings["mix"]
@@ -386,7 +385,7 @@ def run_cells(options: AdaptOptions, folder: Path, settings: dict) -> tuple[list
                 cell = {"skipped": f"the pool holds {len(pool)} documents, fewer than {size}"}
             else:
                 train = draw_documents(pool, size, genre, draw, settings["seed"])
-                extra = data.mix(genre, size, draw, train) if system == "adapt" else []
+                extra = data.mix(genre, size, draw, train) if system == "mixed" else []
                 _log(f"cell {number}/{len(plan)}: {genre} {system} on {size} documents, "
                      f"draw {draw}")
                 cell = run_cell(system, train, extra, test, settings, draw, options)
@@ -481,12 +480,12 @@ def run_adapt(options: BenchOptions, out: Path, stem: str) -> dict:
     restore_cells(Path(out) / f"{stem}.json", Path(out) / f"{stem}-cells", settings)
     cells, rules = run_cells(options, Path(out) / f"{stem}-cells", settings)
     curves = aggregate(cells)
-    keep = (f"mixed with a seeded sample of {', '.join(settings['mix'])} holding "
-            f"{MIX_RATIO:g}x their units" if options.keep == "mix" else
-            f"alone, at {REGULARISED:.2g}x the default learning rates")
     protocol = (f"per genre and size N, {options.draws} seeded draws of N documents (nested "
                 f"across sizes); adapt: fine-tune {Path(base).name} (init_from) on the N "
-                f"documents {keep}; scratch: the network from its base encoder on the N "
+                f"documents alone at {ADAPT_RATE_FACTOR:.2g}x the default learning rates "
+                "(argmine train --init); mixed: the same with a seeded sample of "
+                f"{', '.join(settings['mix'])} holding {MIX_RATIO:g}x their units, at the "
+                "default rates; scratch: the network from its base encoder on the N "
                 "documents; baseline: TF-IDF + logistic regression on the N documents; "
                 f"{options.epochs} epochs, no dev set (the lowest-loss epoch is kept); N=0 is "
                 "the base model as shipped; scored on gold sentences: macro-F1 of the decoded "

@@ -62,8 +62,6 @@ def result_name(suite: str, options: BenchOptions) -> str:
         parts.append(_slug(options.corpus.split(":", 1)[0]))
     elif suite == "user" and options.corpus:
         parts.append(_slug(Path(options.corpus.split(":", 1)[-1]).stem))
-    elif suite == "adapt" and getattr(options, "keep", "mix") != "mix":
-        parts.append(f"keep-{options.keep}")
     return "-".join([*parts, tag] + (["smoke"] if options.smoke else []))
 
 

@@ -102,11 +102,9 @@ def register(sub) -> None:
     parser.add_argument("--sizes", type=_ints, metavar="N,N,...", help="adapt: numbers of "
                         "adaptation documents (0,10,25,50,100)")
     parser.add_argument("--draws", type=int, help="adapt: seeded draws per size (3)")
-    parser.add_argument("--keep", choices=("mix", "none"), default="mix", help="adapt: keep "
-                        "what the base knew by mixing in its original data, or by lower "
-                        "learning rates alone (default %(default)s)")
     parser.add_argument("--systems", type=_words, metavar="S,S,...", help="adapt: which of "
-                        "adapt,scratch,baseline to run (all)")
+                        "adapt (as train --init: lower rates), mixed (old data mixed in), "
+                        "scratch, baseline to run (all)")
     parser.add_argument("--repeats", type=int, help="speed/scale: timed repeats (5)")
     parser.add_argument("--warmup", type=int, help="speed/scale: warm-up runs (1)")
     parser.add_argument("--units", type=int, help="speed: about how many units to time (1000)")
@@ -175,7 +173,7 @@ def run(args) -> int:
         from argmine.bench.adapt import AdaptOptions
 
         options = AdaptOptions(**settings, genres=args.genres, sizes=args.sizes,
-                               draws=args.draws, keep=args.keep,
+                               draws=args.draws,
                                **({"systems": args.systems} if args.systems else {}))
     else:
         options = BenchOptions(**settings)

@@ -10,7 +10,7 @@ from argmine.scoring.augment import REWRITES, check_rates
 ADAPT_RATE_FACTOR = 1 / 3
 """Adapting a saved model (``init_from``) on a few documents: both learning rates are this
 fraction of the defaults. Measured against mixing the base's old training data back in by
-``argmine bench adapt`` (``--keep none`` vs ``--keep mix``; benchmarks/README.md, "Adapting
+``argmine bench adapt`` (systems ``adapt`` and ``mixed``; benchmarks/README.md, "Adapting
 to a genre"): the lower rates alone scored as well or better on the new genre (CDCP,
 AbstRCT, web discourse; 10-50 documents), training on half as many units."""
 
