@@ -111,6 +111,25 @@ def test_a_committed_result_restores_its_cells_and_the_run_resumes(
     assert again["results"]["curves"] == result["results"]["curves"]
 
 
+def test_no_fit_reports_the_cells_done_and_counts_the_rest_as_not_run(
+        smoke_run, tiny_model_dir, corpora, capsys):
+    _, out = smoke_run
+    cells = out / "adapt-model-smoke-cells"
+    before = {p.name for p in cells.iterdir()}
+    argv = _argv(tiny_model_dir, corpora, out, "--force", "--no-fit")
+    argv[argv.index("0,1")] = "0,1,2"
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "cell " not in capsys.readouterr().err  # nothing fitted
+    assert {p.name for p in cells.iterdir()} == before  # nothing written for size 2
+    data = json.loads((out / "adapt-model-smoke.json").read_text(encoding="utf-8"))
+    two = [p for p in data["results"]["curves"]["cdcp"]["adapt"] if p["size"] == 2]
+    assert two and two[0]["draws"] == 0 and two[0]["skipped"] == 1
+    assert two[0]["macro_f1"]["mean"] is None
+    done = [p for p in data["results"]["curves"]["cdcp"]["adapt"] if p["size"] == 1]
+    assert done[0]["draws"] == 1
+
+
 def test_other_settings_refuse_the_cells(smoke_run, tiny_model_dir, corpora, capsys):
     _, out = smoke_run
     assert main(_argv(tiny_model_dir, corpora, out, "--force", "--epochs", "2")) == 1

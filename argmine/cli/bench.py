@@ -105,6 +105,8 @@ def register(sub) -> None:
     parser.add_argument("--systems", type=_words, metavar="S,S,...", help="adapt: which of "
                         "adapt (as train --init: lower rates), mixed (old data mixed in), "
                         "scratch, baseline to run (all)")
+    parser.add_argument("--no-fit", action="store_true", help="adapt: fit nothing; report "
+                        "the cells done so far and count the rest as not run")
     parser.add_argument("--repeats", type=int, help="speed/scale: timed repeats (5)")
     parser.add_argument("--warmup", type=int, help="speed/scale: warm-up runs (1)")
     parser.add_argument("--units", type=int, help="speed: about how many units to time (1000)")
@@ -173,7 +175,7 @@ def run(args) -> int:
         from argmine.bench.adapt import AdaptOptions
 
         options = AdaptOptions(**settings, genres=args.genres, sizes=args.sizes,
-                               draws=args.draws,
+                               draws=args.draws, no_fit=args.no_fit,
                                **({"systems": args.systems} if args.systems else {}))
     else:
         options = BenchOptions(**settings)
