@@ -35,26 +35,20 @@ logger = logging.getLogger(__name__)
 _OPSET = 17
 
 
-class _PooledEncoder(torch.nn.Module):
-    """The encoder plus mean pooling: what ``ArgumentNetwork.encode`` computes."""
+class _EncoderGraph(torch.nn.Module):
+    """What the exported graph computes.
 
-    def __init__(self, network: torch.nn.Module) -> None:
+    ``ArgumentNetwork.encode`` (encoder plus mean pooling), or for a network that reads units
+    in segments ``encode_tokens``, whose spans the caller pools.
+    """
+
+    def __init__(self, network: torch.nn.Module, tokens: bool) -> None:
         super().__init__()
-        self.network = network
+        self.network, self.tokens = network, tokens
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.network.encode(input_ids, attention_mask)
-
-
-class _TokenEncoder(torch.nn.Module):
-    """The encoder's token states: what a network reading units in segments pools itself."""
-
-    def __init__(self, network: torch.nn.Module) -> None:
-        super().__init__()
-        self.network = network
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.network.encode_tokens(input_ids, attention_mask)
+        encode = self.network.encode_tokens if self.tokens else self.network.encode
+        return encode(input_ids, attention_mask)
 
 
 def _tokens(network: torch.nn.Module) -> bool:
@@ -86,7 +80,7 @@ def export_encoder(network: torch.nn.Module, path: Path) -> Path:
     axes = {"input_ids": {0: "batch", 1: "sequence"},
             "attention_mask": {0: "batch", 1: "sequence"},
             output: {0: "batch", 1: "sequence"} if tokens else {0: "batch"}}
-    module = (_TokenEncoder if tokens else _PooledEncoder)(network)
+    module = _EncoderGraph(network, tokens)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     was_training = network.training
