@@ -39,7 +39,7 @@ from argmine.scoring.network import (
     run_layers,
 )
 from argmine.scoring.protocol import Prediction
-from argmine.scoring.segments import Segment, chunks, padded, segments, special_ids, units_of
+from argmine.scoring.segments import Segment, chunks, document_segments, padded, units_of
 
 logger = logging.getLogger(__name__)
 
@@ -234,14 +234,9 @@ class ArgumentModel:
         # Room for [CLS] and [SEP], as a unit read alone has.
         ids = self.tokenizer_(texts, add_special_tokens=False, truncation=True,
                               max_length=self.config.max_length - 2)["input_ids"]
-        cls, sep = special_ids(self.tokenizer_("")["input_ids"])
-        out, offset = [], 0
-        for doc in docs:
-            n = len(doc.units)
-            out += segments(ids[offset : offset + n], [u.paragraph for u in doc.units],
-                            self.network_.config.segment_tokens, cls, sep, first=offset)
-            offset += n
-        return out
+        return document_segments(ids, [[u.paragraph for u in d.units] for d in docs],
+                                 self.network_.config.segment_tokens,
+                                 self.tokenizer_("")["input_ids"])
 
     def _encode_segments(self, docs: Sequence[Document], cache: dict | None = None
                          ) -> torch.Tensor:

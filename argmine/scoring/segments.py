@@ -103,6 +103,32 @@ def segments(unit_ids: Sequence[Sequence[int]], paragraphs: Sequence[int], budge
     return out
 
 
+def document_segments(unit_ids: Sequence[Sequence[int]],
+                      paragraphs: Sequence[Sequence[int]], budget: int,
+                      specials: Sequence[int]) -> list[Segment]:
+    """The segments of several documents, never crossing from one document into the next.
+
+    Args:
+        unit_ids: Every unit's token ids (no special tokens), the documents one after another.
+        paragraphs: Per document, the paragraph number of each of its units.
+        budget: The most tokens of one segment.
+        specials: The ids the tokenizer gives the empty text with its special tokens
+            (:func:`special_ids` reads ``[CLS]``/``[SEP]`` from them).
+
+    Examples:
+        >>> segs = document_segments([[7], [8], [9]], [[0, 0], [0]], 16, [1, 2])
+        >>> [(s.ids, s.first) for s in segs]
+        [((1, 7, 2, 8, 2), 0), ((1, 9, 2), 2)]
+    """
+    cls, sep = special_ids(specials)
+    out, offset = [], 0
+    for paras in paragraphs:
+        n = len(paras)
+        out += segments(unit_ids[offset : offset + n], paras, budget, cls, sep, first=offset)
+        offset += n
+    return out
+
+
 def chunks(segs: Sequence[Segment], size: int) -> list[list[Segment]]:
     """Segments shortest first, ``size`` per encoder call.
 

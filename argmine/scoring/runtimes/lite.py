@@ -39,7 +39,7 @@ from argmine.scoring.encoders import DEFAULT_ENCODER, resolve_encoder
 from argmine.scoring.features import n_features, unit_features
 from argmine.scoring.folder import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME
 from argmine.scoring.protocol import Prediction
-from argmine.scoring.segments import chunks, padded, pool, segments, special_ids, units_of
+from argmine.scoring.segments import chunks, document_segments, padded, pool, units_of
 
 INDEX_VERSION = 1
 MODEL_TYPE = "argmine-network"
@@ -374,13 +374,8 @@ class LiteScorer:
         limit = self.max_length - 2
         ids = [e.ids[:limit] for e in
                self.tokenizer_.encode_batch(texts, add_special_tokens=False)]
-        cls, sep = special_ids(self.tokenizer_.encode("").ids)
-        segs, offset = [], 0
-        for doc in docs:
-            n = len(doc.units)
-            segs += segments(ids[offset : offset + n], [u.paragraph for u in doc.units],
-                             self.segment_tokens, cls, sep, first=offset)
-            offset += n
+        segs = document_segments(ids, [[u.paragraph for u in d.units] for d in docs],
+                                 self.segment_tokens, self.tokenizer_.encode("").ids)
         out = None
         for chunk in chunks(segs, SEGMENT_CHUNK):
             input_ids, mask = padded(chunk)
