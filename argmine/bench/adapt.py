@@ -49,7 +49,7 @@ from argmine.evaluation.labels import class_report
 from argmine.evaluation.plots import pyplot
 from argmine.evaluation.protocols import evaluate_documents
 from argmine.pipeline import DEFAULT_MODEL, ArgumentMiner, default_model_path, load
-from argmine.scoring.config import ADAPT_RATE_FACTOR
+from argmine.scoring.config import ADAPT_RATE_FACTOR, TrainingConfig
 from argmine.training.data import CorpusSpec, load_documents
 
 # genre -> (split the adaptation documents come from, test split); None: a held-out part.
@@ -252,7 +252,8 @@ def adapt_settings(options: AdaptOptions, base: str) -> dict:
             "trainable_layers": options.trainable_layers, "batch_units": options.batch_units,
             "seed": options.seed, "limit": options.max_docs,
             "mix": list(options.extra or MIX_CORPORA), "mix_ratio": MIX_RATIO,
-            "learning_rate": 1e-4, "head_learning_rate": 1e-3,
+            "learning_rate": TrainingConfig.learning_rate,
+            "head_learning_rate": TrainingConfig.head_learning_rate,
             "adapt_rate_factor": ADAPT_RATE_FACTOR}
 
 

@@ -65,12 +65,13 @@ def register(sub) -> None:
     parser.set_defaults(handler=run)
 
 
-def _rate(given: float | None, default: float, init: str | None) -> float:
-    """The learning rate asked for, else the default, lowered when adapting a saved model."""
+def _rate(given: float | None, name: str, init: str | None) -> float:
+    """The learning rate asked for, else TrainingConfig's, lowered when adapting a saved model."""
     if given is not None:
         return given
-    from argmine.scoring.config import ADAPT_RATE_FACTOR
+    from argmine.scoring.config import ADAPT_RATE_FACTOR, TrainingConfig
 
+    default = getattr(TrainingConfig, name)
     return default * ADAPT_RATE_FACTOR if init else default
 
 
@@ -88,8 +89,8 @@ def run(args) -> int:
     weights = parse_weights(args.weight)
     config = TrainingConfig(
         encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
-        learning_rate=_rate(args.learning_rate, 1e-4, args.init),
-        head_learning_rate=_rate(args.head_learning_rate, 1e-3, args.init),
+        learning_rate=_rate(args.learning_rate, "learning_rate", args.init),
+        head_learning_rate=_rate(args.head_learning_rate, "head_learning_rate", args.init),
         trainable_layers=args.trainable_layers,
         seed=args.seed, context=not args.no_context, corpus_weights=weights,
         segment_tokens=args.segment_tokens,

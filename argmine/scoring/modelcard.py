@@ -80,6 +80,11 @@ def base_record(path, base) -> dict:
             "base_model": cut_lineage(getattr(base, "base_model_", None), MAX_LINEAGE - 1)}
 
 
+def _kind(spec: str) -> str:
+    # The corpus kind of a spec KIND[@SPLIT][:PATH].
+    return spec.split("@")[0].split(":")[0]
+
+
 def _base_lines(record: dict | None) -> list[str]:
     lines, depth = [], 0
     while record:
@@ -125,9 +130,9 @@ def write_card(model, *, corpora: Sequence[str] = (), scores: str | None = None)
                   "was adapted on.", "", *_base_lines(base), ""]
     lines += ["## Training data" if not base else "## Adaptation data", ""]
     counted = getattr(model, "training_corpora_", None) or {}
-    kinds = Counter(spec.split("@")[0].split(":")[0] for spec in corpora)
+    kinds = Counter(map(_kind, corpora))
     for spec in corpora or counted:
-        kind = spec.split("@")[0].split(":")[0]
+        kind = _kind(spec)
         # Documents are counted by the corpus they name (a jsonl file's are "jsonl"), so
         # a spec gets its kind's count when no other spec shares the kind.
         number = counted.get(spec, counted.get(kind) if kinds[kind] == 1 else None)
