@@ -232,6 +232,104 @@ def test_training_class_weights_ignore_unlabelled_units():
                        T.class_weights([doc, unlabelled], TrainingConfig()))
 
 
+# --------------------------------------------------------------------------- label loss
+
+
+def _loss_docs():
+    c, p, ca, r = Label.CLAIM, Label.PREMISE, Label.COUNTERARGUMENT, Label.REBUTTAL
+    # "narrow" never uses counterarguments, rebuttals or none; "full" uses four labels.
+    narrow = _doc("n", "narrow", 3, [c, p, p])
+    full = _doc("f", "full", 4, [c, p, ca, r])
+    return narrow, full
+
+
+def test_training_corpus_labels_per_corpus():
+    narrow, full = _loss_docs()
+    index = {label: i for i, label in enumerate(LABELS)}
+    assert T.corpus_labels([narrow, full]) == {
+        "narrow": frozenset({index[Label.CLAIM], index[Label.PREMISE]}),
+        "full": frozenset(index[x] for x in (Label.CLAIM, Label.PREMISE,
+                                             Label.COUNTERARGUMENT, Label.REBUTTAL)),
+    }
+
+
+def test_training_label_loss_unmasked_is_plain_weighted_cross_entropy():
+    narrow, full = _loss_docs()
+    config = TrainingConfig()
+    loss = T.LabelLoss([narrow, full], config)
+    logits = torch.randn(3, len(LABELS), generator=torch.Generator().manual_seed(0))
+    target = torch.tensor(T.gold_targets(narrow)[0])
+    expected = torch.nn.functional.cross_entropy(
+        logits, target, weight=T.class_weights([narrow, full], config),
+        label_smoothing=config.label_smoothing)
+    assert torch.allclose(loss(narrow, logits, target), expected)
+
+
+def test_training_label_loss_masks_labels_a_corpus_never_uses():
+    narrow, full = _loss_docs()
+    loss = T.LabelLoss([narrow, full], TrainingConfig(mask_absent_labels=True))
+    target = torch.tensor(T.gold_targets(narrow)[0])
+    logits = torch.zeros(3, len(LABELS), requires_grad=True)
+    loss(narrow, logits, target).backward()
+    absent = [LABELS.index(x) for x in (Label.COUNTERARGUMENT, Label.REBUTTAL, Label.NONE)]
+    present = [LABELS.index(Label.CLAIM), LABELS.index(Label.PREMISE)]
+    # The narrow corpus neither pushes its absent labels down nor is pulled by them ...
+    assert torch.all(logits.grad[:, absent] == 0)
+    assert torch.all(logits.grad[:, present].abs().sum(1) > 0)
+    # ... and raising an absent label's logit changes nothing of its loss.
+    raised = torch.zeros(3, len(LABELS))
+    raised[:, absent] = 5.0
+    assert torch.isclose(loss(narrow, raised, target), loss(narrow, torch.zeros_like(raised),
+                                                             target))
+    # The full corpus still learns that it holds no `none`: that is its own gold.
+    full_target = torch.tensor(T.gold_targets(full)[0])
+    full_logits = torch.zeros(4, len(LABELS), requires_grad=True)
+    loss(full, full_logits, full_target).backward()
+    assert torch.all(full_logits.grad[:, LABELS.index(Label.NONE)] == 0)
+    assert torch.all(full_logits.grad[:, LABELS.index(Label.REBUTTAL)] != 0)
+
+
+def test_training_label_loss_keeps_labels_a_rewrite_added():
+    narrow, full = _loss_docs()
+    loss = T.LabelLoss([narrow, full], TrainingConfig(mask_absent_labels=True))
+    rewritten = _doc("n-rewritten", "narrow", 2, [Label.CLAIM, Label.REBUTTAL])
+    target = torch.tensor(T.gold_targets(rewritten)[0])
+    assert loss.columns(rewritten, target) == sorted(
+        LABELS.index(x) for x in (Label.CLAIM, Label.PREMISE, Label.REBUTTAL))
+    assert torch.isfinite(loss(rewritten, torch.zeros(2, len(LABELS)), target))
+
+
+def test_training_label_loss_of_unlabelled_units_is_zero():
+    narrow, _ = _loss_docs()
+    loss = T.LabelLoss([narrow], TrainingConfig(mask_absent_labels=True))
+    logits = torch.randn(2, len(LABELS), requires_grad=True)
+    value = loss(_doc("u", "narrow", 2), logits, torch.tensor([-100, -100]))
+    assert value.item() == 0.0
+    value.backward()  # still part of the graph, so a batch of such documents trains nothing
+    assert torch.all(logits.grad == 0)
+
+
+def test_training_mask_absent_labels_is_saved_and_changes_training(
+        tmp_path, tiny_documents, torch_single_thread):
+    """Two fits differing only in the mask: different weights, and the setting is recorded."""
+    narrow = [d.replace(meta={"corpus": "narrow"},
+                        units=tuple(u if u.label in (Label.CLAIM, Label.PREMISE)
+                                    else replace(u, label=Label.PREMISE) for u in d.units))
+              for d in tiny_documents[:4]]
+    docs = narrow + list(tiny_documents[4:])
+    states = []
+    for mask in (False, True):
+        config = TrainingConfig(epochs=1, trainable_layers=0, mask_absent_labels=mask, seed=0)
+        model = ArgumentModel(config).fit(docs, docs[:2], progress=False)
+        states.append({k: v.clone() for k, v in model.network_.state_dict().items()})
+    model.save_pretrained(tmp_path / "m")
+    saved = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert saved["training"]["mask_absent_labels"] is True
+    assert ArgumentModel.from_pretrained(tmp_path / "m").config.mask_absent_labels is True
+    head = [k for k in states[0] if k.startswith("label")]
+    assert head and any(not torch.equal(states[0][k], states[1][k]) for k in head)
+
+
 # --------------------------------------------------------------------------- other helpers
 
 

@@ -58,6 +58,9 @@ def register(sub) -> None:
                         "encoder inputs of at most N tokens (default 0: each unit alone)")
     parser.add_argument("--pair-features", action="store_true",
                         help="give the link head pair features (same paragraph, ordinal lists)")
+    parser.add_argument("--mask-absent-labels", action="store_true",
+                        help="leave a label out of a corpus's label loss when its gold never "
+                        "uses it, instead of teaching its absence")
     parser.add_argument("--checkpoint-dir", help="write a checkpoint here after every epoch")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir")
     parser.add_argument("--force", action="store_true", help="overwrite --output")
@@ -96,7 +99,7 @@ def run(args) -> int:
         segment_tokens=args.segment_tokens,
         batch_units=args.batch_units, patience=args.patience,
         augment=parse_weights(args.augment, "--augment"),
-        pair_features=args.pair_features,
+        pair_features=args.pair_features, mask_absent_labels=args.mask_absent_labels,
     )
     docs = [d for spec in args.corpus for d in load_documents(CorpusSpec.parse(spec))]
     dev = None

@@ -50,6 +50,11 @@ class TrainingConfig:
             ``init_from`` from one without them gains them. Off by default: the shipped model
             was trained without them, and one side experiment with them did not change its seed
             tree.
+        mask_absent_labels: Whether a corpus whose gold never uses a label leaves that
+            label out of its label loss (a softmax over the labels it has), instead of
+            teaching its absence: CDCP has no counterarguments or rebuttals, AbstRCT no
+            rebuttals, the microtexts no ``none``, and without the mask each of them pushes
+            those labels down on every unit it holds.
         dev_fraction: Fraction of training documents held out for early stopping when no
             dev set is given.
         patience: Epochs without dev improvement before stopping early; the weights of the
@@ -84,6 +89,7 @@ class TrainingConfig:
     position_features: bool = True
     marker_features: bool = True
     pair_features: bool = False
+    mask_absent_labels: bool = False
     dev_fraction: float = 0.1
     patience: int = 100
     seed: int = 0

@@ -128,6 +128,62 @@ def gold_targets(doc: Document) -> tuple[list[int], list[int], list[tuple[int, i
     return labels, parents, kinds
 
 
+def corpus_labels(documents: Sequence[Document]) -> dict[str, frozenset[int]]:
+    """Indices (in :data:`~argmine.schema.LABELS`) of the labels each corpus's gold uses.
+
+    Examples:
+        >>> from argmine.document import Unit
+        >>> doc = Document("d", "A.", (Unit(0, "A.", 0, 2, label="claim"),),
+        ...                meta={"corpus": "mine"})
+        >>> corpus_labels([doc])
+        {'mine': frozenset({0})}
+    """
+    found: dict[str, set[int]] = {}
+    index = {label: i for i, label in enumerate(LABELS)}
+    for doc in documents:
+        seen = found.setdefault(corpus_of(doc), set())
+        seen.update(index[u.label] for u in doc.units if u.label is not None)
+    return {name: frozenset(labels) for name, labels in found.items()}
+
+
+class LabelLoss:
+    """Weighted, smoothed cross-entropy of a document's unit labels.
+
+    With ``config.mask_absent_labels`` the softmax runs over the labels the document's
+    corpus uses somewhere in the training data (and any its own units carry, which a
+    training-time rewrite may add), so that a scheme without rebuttals does not teach that
+    rebuttals never occur.
+    """
+
+    def __init__(self, documents: Sequence[Document], config: TrainingConfig,
+                 device: torch.device | str = "cpu") -> None:
+        self.weights = class_weights(documents, config).to(device)
+        self.smoothing = config.label_smoothing
+        self.allowed = corpus_labels(documents) if config.mask_absent_labels else None
+
+    def columns(self, doc: Document, target: torch.Tensor) -> list[int] | None:
+        """The label columns of ``doc``'s softmax (``None``: all of them)."""
+        if self.allowed is None or corpus_of(doc) not in self.allowed:
+            return None
+        columns = sorted(self.allowed[corpus_of(doc)] | set(target.tolist()))
+        return None if len(columns) == len(LABELS) else columns
+
+    def __call__(self, doc: Document, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The loss over the labelled units (targets ``-100`` are skipped); 0 if none is."""
+        keep = target >= 0
+        if not keep.any():
+            return logits.sum() * 0.0
+        logits, target, weights = logits[keep], target[keep], self.weights
+        columns = self.columns(doc, target)
+        if columns is not None:
+            index = torch.tensor(columns, device=logits.device)
+            position = torch.full((len(LABELS),), -1, dtype=torch.long, device=logits.device)
+            position[index] = torch.arange(len(columns), device=logits.device)
+            logits, target, weights = logits[:, index], position[target], weights[index]
+        return nn.functional.cross_entropy(logits, target, weight=weights,
+                                           label_smoothing=self.smoothing)
+
+
 def lr_lambda(total_steps: int, warmup: int):
     """Linear warm-up, then linear decay to zero."""
 
@@ -219,8 +275,7 @@ def fit_model(model, documents: Sequence[Document],
     model.training_corpora_ = training_corpora(docs)
     _prepare_network(model, init_from)
     optimizer, scheduler = _optimizer(model, docs)
-    weights = class_weights(docs, cfg).to(model.device)
-    label_loss = nn.CrossEntropyLoss(weight=weights, label_smoothing=cfg.label_smoothing)
+    label_loss = LabelLoss(docs, cfg, model.device)
     state = {"epoch": 0, "best": -1.0, "best_state": None, "stale": 0}
     cache: dict[str, torch.Tensor] = {}  # unit text -> frozen lower-layer states
     model.history_ = []
@@ -327,7 +382,7 @@ def _resume(model, ckpt: Path, optimizer, scheduler, state: dict) -> None:
 
 
 def _train_epoch(model, docs: Sequence[Document], epoch: int, optimizer, scheduler,
-                 label_loss, cache: dict, progress: bool) -> tuple[float, int]:
+                 label_loss: LabelLoss, cache: dict, progress: bool) -> tuple[float, int]:
     """One pass over an epoch's sample; returns the summed batch loss and the batch count."""
     cfg, net = model.config, model.network_
     net.train()
@@ -349,15 +404,13 @@ def _train_epoch(model, docs: Sequence[Document], epoch: int, optimizer, schedul
     return total, len(groups)
 
 
-def batch_loss(model, group: Sequence[Document], outs: Sequence[dict], label_loss):
+def batch_loss(model, group: Sequence[Document], outs: Sequence[dict], label_loss: LabelLoss):
     """The mean over a batch's documents of the label, link and kind losses."""
     cfg, device = model.config, model.device
     loss = torch.zeros((), device=device)
     for doc, o in zip(group, outs):
         labels, parents, kinds = gold_targets(doc)
-        target = torch.tensor(labels, device=device)
-        if (target >= 0).any():
-            loss = loss + label_loss(o["labels"][target >= 0], target[target >= 0])
+        loss = loss + label_loss(doc, o["labels"], torch.tensor(labels, device=device))
         if doc.relations:
             loss = loss + cfg.link_weight * nn.functional.cross_entropy(
                 o["links"], torch.tensor(parents, device=device)

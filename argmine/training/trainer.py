@@ -5,8 +5,10 @@ public helpers are only re-exported here.
 """
 
 from argmine.scoring.fit import (
+    LabelLoss,
     batches,
     class_weights,
+    corpus_labels,
     fit_model,
     gold_targets,
     macro_f1,
@@ -14,5 +16,5 @@ from argmine.scoring.fit import (
     split_dev,
 )
 
-__all__ = ["batches", "class_weights", "fit_model", "gold_targets", "macro_f1",
-           "sample_epoch", "split_dev"]
+__all__ = ["LabelLoss", "batches", "class_weights", "corpus_labels", "fit_model",
+           "gold_targets", "macro_f1", "sample_epoch", "split_dev"]

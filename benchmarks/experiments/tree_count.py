@@ -1,11 +1,12 @@
 """One tree or a forest? The decoder's choice, measured on development documents only.
 
 ``DecodingConfig.single_root=None`` (an option; the default is ``False``, a forest) decodes
-a text of one paragraph as one tree and a longer text as a forest. This script compares it with the two fixed choices on
-documents the default recipe held out of training for early stopping, which no stage of it
-trained on: the 10% dev split of stage 2 (microtexts, AAE2 train, AbstRCT train) and of
-stage 1 for the corpora only stage 1 used (CDCP train, web discourse), rebuilt with the
-recipe's own rule (``argmine.scoring.fit.split_dev``, seed 0). No test split is read::
+a text of one paragraph as one tree and a longer text as a forest. This script compares it
+with the two fixed choices on documents the default recipe held out of training for early
+stopping, which no stage of it trained on: the 10% dev split of stage 2 (microtexts, AAE2
+train, AbstRCT train) and of stage 1 for the corpora only stage 1 used (CDCP train, web
+discourse), rebuilt with the recipe's own rule (``argmine.scoring.fit.split_dev``, seed 0).
+No test split is read::
 
     python benchmarks/experiments/tree_count.py [--model models/default]
 """
