@@ -57,8 +57,10 @@ STAGE1 = ("--units-per-epoch 4000 --epochs 8 --trainable-layers 2 --batch-units 
           "--patience 3 --seed 0").split()
 STAGE1_WEIGHTS = {"web-discourse": 0.5, "cdcp": 0.3, "abstrct": 0.3}
 STAGE2_KINDS = ("microtexts", "aae2", "abstrct")
+# The rates are named: --init alone lowers them to a third (for adapting on a few documents).
 STAGE2 = ("--augment hypophora=0.7 --augment enumeration=0.5 --units-per-epoch 850 "
-          "--epochs 12 --trainable-layers 4 --batch-units 16 --seed 0").split()
+          "--epochs 12 --trainable-layers 4 --batch-units 16 --seed 0 "
+          "--learning-rate 1e-4 --head-learning-rate 1e-3").split()
 STAGE2_WEIGHTS = {"abstrct": 0.3, "microtexts": 20}
 # The "context" recipe: the default's two stages with units read in context (issue 19).
 CONTEXT = ["--segment-tokens", "256"]

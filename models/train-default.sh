@@ -12,6 +12,8 @@
 #      most of their sentences are unlinked and count as `none` (CDCP 56% of its
 #      propositions; web-discourse 182 of its 234 questions): with them, the model called
 #      most sentences of an op-ed, and every question, `none`.
+# Stage 2 names its learning rates: --init alone would lower them to a third, as suits
+# adapting on a few documents but not this stage, which trains on thousands of units.
 # Test splits (aae2@test, cdcp@test, abstrct@test) are never seen, so benchmarks stay honest.
 # Usage: sh models/train-default.sh [OUTPUT]   (default models/default; work files in runs/)
 set -eu
@@ -32,4 +34,5 @@ $ARGMINE train --init "$WORK/stage1" --corpus microtexts --corpus aae2@train \
   --corpus abstrct@train --weight abstrct=0.3 --weight microtexts=20 \
   --augment hypophora=0.7 --augment enumeration=0.5 \
   --units-per-epoch 850 --epochs 12 --trainable-layers 4 --batch-units 16 --seed 0 --quiet \
+  --learning-rate 1e-4 --head-learning-rate 1e-3 \
   --checkpoint-dir "$WORK/stage2c-ckpt" --resume --output "$OUT" --force

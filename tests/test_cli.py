@@ -561,3 +561,32 @@ def test_cli_single_root_and_one_tree_per_paragraph_text_exclude_each_other(caps
     with pytest.raises(SystemExit):
         main(["tree", "--single-root", "--one-tree-per-paragraph-text", str(text_file)])
     assert "not allowed with" in capsys.readouterr().err
+
+
+def _script_commands(script: Path) -> list[list[str]]:
+    """The arguments of each ``$ARGMINE train`` line of a shell recipe, continuations joined."""
+    import shlex
+
+    joined = script.read_text(encoding="utf-8").replace("\\\n", " ")
+    return [shlex.split(line.strip().replace('"', ""))[2:]
+            for line in joined.splitlines() if line.strip().startswith("$ARGMINE train")]
+
+
+def test_cli_default_recipe_stage_two_trains_as_the_shipped_model_did():
+    """models/train-default.sh, parsed by the CLI, asks for the settings config.json records.
+
+    Stage 2 starts from stage 1 with --init, which lowers the learning rates for adapting;
+    the recipe must still reproduce the rates the shipped model was trained at.
+    """
+    from argmine.cli.app import build_parser
+    from argmine.cli.train import training_config
+
+    root = Path(__file__).resolve().parents[1]
+    stage1, stage2 = _script_commands(root / "models" / "train-default.sh")
+    assert "--init" not in stage1 and "--init" in stage2
+    args = build_parser().parse_args(["train", *stage2])
+    config = training_config(args).to_dict()
+    shipped = json.loads((root / "models" / "default" / "config.json").read_text())["training"]
+    keys = ("learning_rate", "head_learning_rate", "epochs", "units_per_epoch",
+            "trainable_layers", "batch_units", "corpus_weights", "augment", "seed")
+    assert {k: config[k] for k in keys} == {k: shipped[k] for k in keys}

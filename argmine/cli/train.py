@@ -78,10 +78,26 @@ def _rate(given: float | None, name: str, init: str | None) -> float:
     return default * ADAPT_RATE_FACTOR if init else default
 
 
+def training_config(args):
+    """The :class:`~argmine.scoring.config.TrainingConfig` that ``args`` ask for."""
+    from argmine.scoring.config import TrainingConfig
+
+    return TrainingConfig(
+        encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
+        learning_rate=_rate(args.learning_rate, "learning_rate", args.init),
+        head_learning_rate=_rate(args.head_learning_rate, "head_learning_rate", args.init),
+        trainable_layers=args.trainable_layers,
+        seed=args.seed, context=not args.no_context, corpus_weights=parse_weights(args.weight),
+        segment_tokens=args.segment_tokens,
+        batch_units=args.batch_units, patience=args.patience,
+        augment=parse_weights(args.augment, "--augment"),
+        pair_features=args.pair_features, mask_absent_labels=args.mask_absent_labels,
+    )
+
+
 def run(args) -> int:
     """Run the sub-command."""
     from argmine.errors import InputError
-    from argmine.scoring.config import TrainingConfig
     from argmine.scoring.model import ArgumentModel
     from argmine.training.data import CorpusSpec, load_documents
 
@@ -89,18 +105,7 @@ def run(args) -> int:
     if output.exists() and any(output.iterdir()) and not args.force:
         raise InputError("E301", param="--output", owner="argmine train",
                          expected="a new or empty folder (or pass --force)", value=str(output))
-    weights = parse_weights(args.weight)
-    config = TrainingConfig(
-        encoder=args.encoder, epochs=args.epochs, units_per_epoch=args.units_per_epoch,
-        learning_rate=_rate(args.learning_rate, "learning_rate", args.init),
-        head_learning_rate=_rate(args.head_learning_rate, "head_learning_rate", args.init),
-        trainable_layers=args.trainable_layers,
-        seed=args.seed, context=not args.no_context, corpus_weights=weights,
-        segment_tokens=args.segment_tokens,
-        batch_units=args.batch_units, patience=args.patience,
-        augment=parse_weights(args.augment, "--augment"),
-        pair_features=args.pair_features, mask_absent_labels=args.mask_absent_labels,
-    )
+    config = training_config(args)
     docs = [d for spec in args.corpus for d in load_documents(CorpusSpec.parse(spec))]
     dev = None
     if args.dev:
