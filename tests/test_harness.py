@@ -28,6 +28,54 @@ def test_harness_report_reproduces_the_committed_readme_tables():
     assert report.render(report.load_results(RESULTS)) == block
 
 
+def test_harness_report_reproduces_the_committed_adapt_table():
+    text = README.read_text(encoding="utf-8")
+    block = text.split(report.ADAPT_START + "\n", 1)[1].split(report.ADAPT_END, 1)[0]
+    assert "\n".join(report.adapt_table(report.load_results(RESULTS))) == block
+
+
+def _adapt_result() -> dict:
+    def row(genre, n, system, f1, at, std=None, draws=2):
+        return {"table": "adapt", "corpus": genre, "split": "s", "system": system,
+                "task": f"{n} adaptation documents",
+                "metrics": {"macro_f1": f1, "at": at, "macro_f1_std": std, "at_std": std,
+                            "fit_seconds": 12.0, "draws": draws}}
+
+    rows = [row("cdcp", 10, "adapt", 0.5, 0.6, 0.01), row("cdcp", 0, "adapt", 0.4, 0.5, draws=1),
+            row("cdcp", 10, "zeta", 0.1, 0.1), row("cdcp", 10, "scratch", 0.3, 0.4, 0.02),
+            row("abstrct", 10, "adapt", 0.7, 0.8, 0.03)]
+    return {"bench_format": 1, "suite": "adapt", "name": "adapt-default", "smoke": False,
+            "commit": "0123456789abcdef", "dirty": True, "date": "2025-01-02T03:04:05+00:00",
+            "command": "argmine bench adapt", "machine": {"cpu": "Test CPU"},
+            "rows": rows}
+
+
+def test_harness_report_adapt_table_has_a_row_per_genre_and_size():
+    lines = report.adapt_table([_adapt_result()])
+    assert "measured `0123456+`" in lines[0]
+    table = [line for line in lines if line.startswith("| ") and "---" not in line]
+    # Known systems in their order (scratch before zeta, whatever the rows' order).
+    assert table[0].startswith("| Genre | Documents | adapt | scratch | zeta |")
+    assert table[1:] == [
+        "| cdcp | 0 | 0.400 / 0.500 | – | – | 12 / – / – | 1 |",
+        "| cdcp | 10 | 0.500 ±0.010 / 0.600 ±0.010 | 0.300 ±0.020 / 0.400 ±0.020 "
+        "| 0.100 / 0.100 | 12 / 12 / 12 | 2 |",
+        "| abstrct | 10 | 0.700 ±0.030 / 0.800 ±0.030 | – | – | 12 / – / – | 2 |",
+    ]
+
+
+def test_harness_report_fills_the_adapt_block_when_the_readme_has_it(tmp_path):
+    write_result(_adapt_result(), tmp_path / "adapt-default.json")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{report.ADAPT_START}\nSTALE\n{report.ADAPT_END}\n\n{report.MARK_START}\n"
+                      f"{report.MARK_END}\n", encoding="utf-8")
+    report.write_report(tmp_path, readme)
+    text = readme.read_text(encoding="utf-8")
+    adapt = text.split(report.ADAPT_START, 1)[1].split(report.ADAPT_END, 1)[0]
+    assert "STALE" not in adapt and "| cdcp | 10 |" in adapt
+    assert "| cdcp | 10 |" in (tmp_path / "results.md").read_text(encoding="utf-8")
+
+
 def test_harness_report_regenerates_the_readme_block(capsys, tmp_path):
     result = {"bench_format": 1, "suite": "cross", "name": "cross-default", "smoke": False,
               "commit": "0123456789abcdef", "dirty": False, "date": "2025-01-02T03:04:05+00:00",
