@@ -67,11 +67,15 @@ def test_bench_mtc_smoke_writes_json_table_and_plots(capsys, tmp_path, tiny_mode
     corpus = fixtures_dir / "microtexts" / "part1"
     status, lines, _ = _bench(capsys, "mtc", "--smoke", "--model", tiny_model_dir,
                            "--corpus", f"microtexts:{corpus}", "--out", tmp_path,
-                           "--pair-features", "--augment", "forest=0.5")
+                           "--pair-features", "--augment", "forest=0.5",
+                           "--mask-absent-labels", "--save-models", tmp_path / "splits")
     assert status == 0
     data = _check_result(tmp_path / "mtc-model-smoke.json", "mtc")
     training = data["model"]["training"]
     assert training["pair_features"] is True and training["augment"] == {"forest": 0.5}
+    assert training["mask_absent_labels"] is True
+    split = json.loads((tmp_path / "splits" / "split-0" / "config.json").read_text())
+    assert split["training"]["mask_absent_labels"] is True
     assert len(data["results"]["splits"]) == 1
     metrics = {k for row in data["rows"] for k in row["metrics"]}
     assert {"macro_f1", "accuracy", "cc", "ro", "fu", "at"} <= metrics

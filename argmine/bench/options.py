@@ -52,6 +52,8 @@ class BenchOptions:
             (``TrainingConfig.pair_features``).
         segment_tokens: ``mtc``: read units in context, in segments of at most this many
             tokens (``TrainingConfig.segment_tokens``; 0: each unit alone).
+        mask_absent_labels: ``mtc``: leave a label out of a corpus's label loss when its
+            gold never uses it (``TrainingConfig.mask_absent_labels``).
         batch_units: ``mtc``: units per optimisation step.
         tune: ``mtc``: tune the decoder's weights per split on the held-out dev documents.
         save_models: ``mtc``: keep each split's model in ``save_models/split-N`` and reuse
@@ -91,6 +93,7 @@ class BenchOptions:
     augment: dict[str, float] = field(default_factory=dict)
     pair_features: bool = False
     segment_tokens: int = 0
+    mask_absent_labels: bool = False
     batch_units: int | None = None
     tune: bool = False
     save_models: str | None = None

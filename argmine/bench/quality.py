@@ -185,6 +185,7 @@ def _training(options: BenchOptions) -> dict:
     return {"epochs": options.epochs, "corpus_weights": dict(options.weights),
             "units_per_epoch": options.units_per_epoch, "augment": dict(options.augment),
             "pair_features": options.pair_features, "segment_tokens": options.segment_tokens,
+            "mask_absent_labels": options.mask_absent_labels,
             "trainable_layers": options.trainable_layers, "batch_units": options.batch_units}
 
 
@@ -266,7 +267,8 @@ def run_mtc(options: BenchOptions, out: Path, stem: str) -> dict:
                 "extra": list(options.extra), "weights": dict(options.weights),
                 "units_per_epoch": options.units_per_epoch, "batch_units": options.batch_units,
                 "augment": dict(options.augment), "pair_features": options.pair_features,
-                "segment_tokens": options.segment_tokens, "tune_decoding": options.tune,
+                "segment_tokens": options.segment_tokens,
+                "mask_absent_labels": options.mask_absent_labels, "tune_decoding": options.tune,
                 "single_root": True, "seed": options.seed}},
             "rows": rows, "results": report,
             "plots": label_plots(report, out, stem, f"microtexts, {system}")}

@@ -82,6 +82,9 @@ def register(sub) -> None:
     parser.add_argument("--segment-tokens", type=int, default=0, metavar="N",
                         help="mtc: read units in context, N tokens per segment (as 'argmine "
                         "train'; default 0: each unit alone)")
+    parser.add_argument("--mask-absent-labels", action="store_true",
+                        help="mtc: leave a label out of a corpus's label loss when its gold "
+                        "never uses it (as 'argmine train')")
     parser.add_argument("--units-per-epoch", type=int,
                         help="mtc: units drawn per epoch from the corpus mixture")
     parser.add_argument("--batch-units", type=int, help="mtc: units per optimisation step")
@@ -162,7 +165,8 @@ def run(args) -> int:
         epochs=args.epochs, trainable_layers=args.trainable_layers, extra=tuple(args.extra),
         weights=parse_weights(args.weight), units_per_epoch=args.units_per_epoch,
         augment=parse_weights(args.augment, "--augment"), pair_features=args.pair_features,
-        segment_tokens=args.segment_tokens, batch_units=args.batch_units, tune=args.tune,
+        segment_tokens=args.segment_tokens, mask_absent_labels=args.mask_absent_labels,
+        batch_units=args.batch_units, tune=args.tune,
         save_models=args.save_models,
         quantize=args.quantize,
         seed=args.seed, device=args.device, threads=args.threads, max_docs=args.max_docs,
