@@ -528,3 +528,31 @@ def test_model_refuses_unknown_or_absent_devices(device):
         pytest.skip("this machine has a GPU")
     with pytest.raises(InputError, match="device"):
         ArgumentModel(device=device)
+
+
+@pytest.mark.parametrize("kind", ["bert", "mpnet"])
+def test_model_network_layers_run_one_by_one_as_the_whole_encoder(kind):
+    """The frozen-layer cache runs the layers in two parts; together they must be the encoder.
+
+    MPNet adds a relative-position bias its encoder computes once for every layer; leaving it
+    out still runs, but reads every token without its position.
+    """
+    import torch
+    from transformers import BertConfig, BertModel, MPNetConfig, MPNetModel
+
+    from argmine.scoring.network import can_split, run_layers
+
+    torch.manual_seed(0)
+    small = dict(vocab_size=100, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
+                 intermediate_size=32, max_position_embeddings=64)
+    encoder = (BertModel(BertConfig(**small)) if kind == "bert"
+               else MPNetModel(MPNetConfig(**small))).eval()
+    assert can_split(encoder)
+    ids = torch.tensor([[5, 6, 7, 8, 9, 10], [5, 11, 12, 0, 0, 0]])
+    mask = (torch.arange(6) < torch.tensor([[6], [3]])).long()
+    with torch.no_grad():
+        whole = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        lower = run_layers(encoder, None, mask, 0, 1, input_ids=ids)
+        parts = run_layers(encoder, lower, mask, 1, 3)
+    keep = mask.bool()
+    assert torch.allclose(parts[keep], whole[keep], atol=1e-5)

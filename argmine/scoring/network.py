@@ -323,7 +323,8 @@ def freeze_lower_layers(encoder: nn.Module, n_trainable: int) -> list[str]:
 # Architectures whose layers can be run one by one (embeddings → encoder.layer[i]); for
 # these the frozen lower layers are computed once per unit and cached during training,
 # which makes an epoch about three times cheaper on a CPU. Others run the full encoder.
-_SPLITTABLE = frozenset({"bert", "roberta", "xlm-roberta", "electra"})
+# MPNet (all-mpnet-base-v2) adds one relative-position bias that every layer reads.
+_SPLITTABLE = frozenset({"bert", "roberta", "xlm-roberta", "electra", "mpnet"})
 
 
 def can_split(encoder: nn.Module) -> bool:
@@ -358,7 +359,10 @@ def run_layers(
     if hidden is None:
         hidden = encoder.embeddings(input_ids=input_ids)
     layer_mask = _layer_mask(encoder, hidden, mask)
+    extra = {}
+    if hasattr(encoder.encoder, "compute_position_bias"):  # MPNet, as its encoder does
+        extra["position_bias"] = encoder.encoder.compute_position_bias(hidden)
     for layer in encoder.encoder.layer[start:stop]:
-        out = layer(hidden, layer_mask)
+        out = layer(hidden, layer_mask, **extra)
         hidden = out[0] if isinstance(out, tuple) else out
     return hidden
