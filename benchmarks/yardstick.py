@@ -62,6 +62,7 @@ STAGE2 = ("--augment hypophora=0.7 --augment enumeration=0.5 --units-per-epoch 8
           "--epochs 12 --trainable-layers 4 --batch-units 16 --seed 0").split()
 # argmine train --init alone lowers the rates to a third (for adapting on a few documents);
 # stage 2 names the defaults it was made with. bench mtc has no such lowering.
+# tests/test_cli.py checks them, with STAGE2, against models/default/config.json.
 STAGE2_RATES = "--learning-rate 1e-4 --head-learning-rate 1e-3".split()
 STAGE2_WEIGHTS = {"abstrct": 0.3, "microtexts": 20}
 # The "context" recipe: the default's two stages with units read in context (issue 19).
@@ -333,6 +334,29 @@ def part_d(recipe: Recipe) -> dict:
 PARTS = {"a": part_a, "b": part_b, "c": part_c, "d": part_d}
 
 
+def merge_part_b(result: dict, path: Path, recipe: Recipe) -> None:
+    """Keep the rows an earlier run of the same recipe made for other held-out corpora.
+
+    Every row names the commit and date it was measured at, so a kept row keeps its own.
+    """
+    for row in result["rows"]:
+        row.setdefault("commit", result["commit"])
+        row.setdefault("date", result["date"])
+    if not path.is_file():
+        return
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    if earlier.get("recipe_text") != recipe.text:
+        log(f"{path.name} holds recipe {earlier.get('recipe_text')!r}, not {recipe.text!r}: "
+            "its rows are replaced")
+        return
+    done = {row["test"] for row in result["rows"]}
+    kept = [{"commit": earlier["commit"], "date": earlier["date"], **row}
+            for row in earlier["rows"] if row["test"] not in done]
+    result["rows"] = kept + result["rows"]
+    result["held_out"] = [k for k in CORPORA
+                          if k in set(earlier.get("held_out", CORPORA)) | set(result["held_out"])]
+
+
 def machine() -> dict:
     cpu = platform.processor() or "unknown"
     try:
@@ -420,11 +444,12 @@ def main(argv: list[str] | None = None) -> int:
     global DRY
     DRY = args.dry_run
     recipe = Recipe(args.recipe, args.name, ROOT / args.work, args.device)
+    held = tuple(k.strip() for k in args.held_out.split(","))
+    if not held or not set(held) <= set(CORPORA) or len(set(held)) < len(held):
+        parser.error(f"--held-out: distinct corpora of {', '.join(CORPORA)}, got "
+                     f"{args.held_out!r}")
     for part in args.part.split(","):
         started = datetime.datetime.now(datetime.timezone.utc)
-        held = tuple(k.strip() for k in args.held_out.split(","))
-        if part.strip() == "b" and not set(held) <= set(CORPORA):
-            parser.error(f"--held-out: corpora of {', '.join(CORPORA)}, got {args.held_out}")
         result = part_b(recipe, held) if part.strip() == "b" else PARTS[part.strip()](recipe)
         if result is None or DRY:
             continue
@@ -435,13 +460,8 @@ def main(argv: list[str] | None = None) -> int:
                   "command": " ".join(shlex.quote(a) for a in
                                       ["python", "benchmarks/yardstick.py", *sys.argv[1:]])}
         path = RESULTS / f"yardstick-{recipe.name}-{part}.json"
-        if part.strip() == "b" and path.is_file():
-            # A run on some held-out corpora keeps the rows an earlier run made for others.
-            earlier = json.loads(path.read_text(encoding="utf-8"))
-            done = {row["test"] for row in result["rows"]}
-            kept = [row for row in earlier["rows"] if row["test"] not in done]
-            result["rows"] = kept + result["rows"]
-            result["held_out"] = sorted(set(earlier.get("held_out", CORPORA)) | set(held))
+        if part.strip() == "b":
+            merge_part_b(result, path, recipe)
         path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
         log(f"wrote {path.relative_to(ROOT)}")
     return 0

@@ -12,6 +12,7 @@ import pytest
 
 from argmine.bench import BenchOptions, write_result
 from argmine.bench.speed import run_speed
+from argmine.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,9 +42,11 @@ def _adapt_result() -> dict:
                 "metrics": {"macro_f1": f1, "at": at, "macro_f1_std": std, "at_std": std,
                             "fit_seconds": 12.0, "draws": draws}}
 
-    rows = [row("cdcp", 10, "adapt", 0.5, 0.6, 0.01), row("cdcp", 0, "adapt", 0.4, 0.5, draws=1),
-            row("cdcp", 10, "zeta", 0.1, 0.1), row("cdcp", 10, "scratch", 0.3, 0.4, 0.02),
-            row("abstrct", 10, "adapt", 0.7, 0.8, 0.03)]
+    # abstrct first and a "size" field on some rows only (older results name it in the task).
+    rows = [row("abstrct", 10, "adapt", 0.7, 0.8, 0.03),
+            row("cdcp", 10, "adapt", 0.5, 0.6, 0.01), row("cdcp", 0, "adapt", 0.4, 0.5, draws=1),
+            row("cdcp", 10, "zeta", 0.1, 0.1), {**row("cdcp", 10, "scratch", 0.3, 0.4, 0.02),
+                                                 "size": 10}]
     return {"bench_format": 1, "suite": "adapt", "name": "adapt-default", "smoke": False,
             "commit": "0123456789abcdef", "dirty": True, "date": "2025-01-02T03:04:05+00:00",
             "command": "argmine bench adapt", "machine": {"cpu": "Test CPU"},
@@ -54,7 +57,8 @@ def test_harness_report_adapt_table_has_a_row_per_genre_and_size():
     lines = report.adapt_table([_adapt_result()])
     assert "measured `0123456+`" in lines[0]
     table = [line for line in lines if line.startswith("| ") and "---" not in line]
-    # Known systems in their order (scratch before zeta, whatever the rows' order).
+    # Known genres and systems in the suite's order, whatever the rows' order (scratch
+    # before the unknown zeta, CDCP before AbstRCT).
     assert table[0].startswith("| Genre | Documents | adapt | scratch | zeta |")
     assert table[1:] == [
         "| cdcp | 0 | 0.400 / 0.500 | – | – | 12 / – / – | 1 |",
@@ -73,7 +77,19 @@ def test_harness_report_fills_the_adapt_block_when_the_readme_has_it(tmp_path):
     text = readme.read_text(encoding="utf-8")
     adapt = text.split(report.ADAPT_START, 1)[1].split(report.ADAPT_END, 1)[0]
     assert "STALE" not in adapt and "| cdcp | 10 |" in adapt
-    assert "| cdcp | 10 |" in (tmp_path / "results.md").read_text(encoding="utf-8")
+    results_md = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert results_md.index("| cdcp | 10 |") < results_md.index("### Runs")
+
+
+def test_harness_report_keeps_the_adapt_block_without_an_adapt_result(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{report.ADAPT_START}\nkept\n{report.ADAPT_END}\n{report.MARK_START}\n"
+                      f"{report.MARK_END}\n", encoding="utf-8")
+    report.write_report(tmp_path, readme)
+    assert f"{report.ADAPT_START}\nkept\n{report.ADAPT_END}" in readme.read_text()
+    readme.write_text(f"{report.ADAPT_START}\n{report.MARK_START}\n{report.MARK_END}\n")
+    with pytest.raises(InputError, match="adapt:end"):
+        report.write_report(tmp_path, readme)
 
 
 def test_harness_report_regenerates_the_readme_block(capsys, tmp_path):

@@ -535,7 +535,7 @@ def test_model_network_layers_run_one_by_one_as_the_whole_encoder(kind):
     """The frozen-layer cache runs the layers in two parts; together they must be the encoder.
 
     MPNet adds a relative-position bias its encoder computes once for every layer; leaving it
-    out still runs, but reads every token without its position.
+    out still runs, but drops what each layer adds for the distance between two tokens.
     """
     import torch
     from transformers import BertConfig, BertModel, MPNetConfig, MPNetModel

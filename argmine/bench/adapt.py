@@ -202,6 +202,18 @@ def mix_sample(original: Sequence[Document], units: int, key: str) -> list[Docum
     return out
 
 
+def original_documents(settings: dict, options: BenchOptions) -> list[Document]:
+    """The base's own training documents that ``mixed`` draws from (``settings["mix"]``)."""
+    return [d for s in settings["mix"] for d in load_documents(_spec(s, options)) if d.units]
+
+
+def mix_for(original: Sequence[Document], train: Sequence[Document], settings: dict,
+            genre: str, size: int, draw: int) -> list[Document]:
+    """What ``mixed`` adds to one draw: ``mix_ratio`` times its units of the base's data."""
+    units = round(sum(len(d.units) for d in train) * settings["mix_ratio"])
+    return mix_sample(original, units, f"{settings['seed']}-mix-{genre}-{draw}-{size}")
+
+
 # ----------------------------------------------------------------------------- scores
 def scores(report: dict) -> dict:
     """Macro-F1 of the decoded labels on the labels the gold has, ``at``, and the rest.
@@ -342,11 +354,8 @@ class _Data:
         if not train:
             return []
         if self.original is None:
-            self.original = [d for s in self.settings["mix"]
-                             for d in load_documents(_spec(s, self.options)) if d.units]
-        units = round(sum(len(d.units) for d in train) * self.settings["mix_ratio"])
-        key = f"{self.settings['seed']}-mix-{genre}-{draw}-{size}"
-        return mix_sample(self.original, units, key)
+            self.original = original_documents(self.settings, self.options)
+        return mix_for(self.original, train, self.settings, genre, size, draw)
 
 
 def restore_cells(result: Path, folder: Path, settings: dict) -> int:
@@ -462,7 +471,8 @@ def plot_curves(curves: dict, path: Path) -> Path:
 
 def _rows(curves: dict, rules: dict) -> list[dict]:
     return [{"table": "adapt", "corpus": genre, "split": rules.get(genre),
-             "task": f"{point['size']} adaptation documents", "system": system,
+             "task": f"{point['size']} adaptation documents", "size": point["size"],
+             "system": system,
              "metrics": {"macro_f1": point["macro_f1"]["mean"], "at": point["at"]["mean"],
                          "macro_f1_std": point["macro_f1"]["std"], "at_std": point["at"]["std"],
                          "fit_seconds": point["fit_seconds"]["mean"], "draws": point["draws"]}}

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argmine.cli._io import parse_weights
+
+if TYPE_CHECKING:
+    from argmine.scoring.config import TrainingConfig
 
 
 def register(sub) -> None:
@@ -78,7 +82,7 @@ def _rate(given: float | None, name: str, init: str | None) -> float:
     return default * ADAPT_RATE_FACTOR if init else default
 
 
-def training_config(args):
+def training_config(args) -> TrainingConfig:
     """The :class:`~argmine.scoring.config.TrainingConfig` that ``args`` ask for."""
     from argmine.scoring.config import TrainingConfig
 

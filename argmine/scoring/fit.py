@@ -150,9 +150,10 @@ class LabelLoss:
     """Weighted, smoothed cross-entropy of a document's unit labels.
 
     With ``config.mask_absent_labels`` the softmax runs over the labels the document's
-    corpus uses somewhere in the training data (and any its own units carry, which a
-    training-time rewrite may add), so that a scheme without rebuttals does not teach that
-    rebuttals never occur.
+    corpus uses somewhere in the training documents given here (and any its own units carry,
+    which a training-time rewrite may add), so that a scheme without rebuttals does not teach
+    that rebuttals never occur. A corpus whose gold uses one label only thus adds no label
+    loss (its links still train), and a corpus not among those documents keeps all five.
     """
 
     def __init__(self, documents: Sequence[Document], config: TrainingConfig,
@@ -160,13 +161,24 @@ class LabelLoss:
         self.weights = class_weights(documents, config).to(device)
         self.smoothing = config.label_smoothing
         self.allowed = corpus_labels(documents) if config.mask_absent_labels else None
+        self._index: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def columns(self, doc: Document, target: torch.Tensor) -> list[int] | None:
+    def columns(self, doc: Document) -> tuple[int, ...] | None:
         """The label columns of ``doc``'s softmax (``None``: all of them)."""
         if self.allowed is None or corpus_of(doc) not in self.allowed:
             return None
-        columns = sorted(self.allowed[corpus_of(doc)] | set(target.tolist()))
+        own = corpus_labels([doc]).get(corpus_of(doc), frozenset())
+        columns = tuple(sorted(self.allowed[corpus_of(doc)] | own))
         return None if len(columns) == len(LABELS) else columns
+
+    def _tensors(self, columns: tuple[int, ...], device) -> tuple[torch.Tensor, torch.Tensor]:
+        # Built once per set of columns: a handful per training, not one per document.
+        if columns not in self._index:
+            index = torch.tensor(columns, device=device)
+            position = torch.full((len(LABELS),), -1, dtype=torch.long, device=device)
+            position[index] = torch.arange(len(columns), device=device)
+            self._index[columns] = (index, position)
+        return self._index[columns]
 
     def __call__(self, doc: Document, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The loss over the labelled units (targets ``-100`` are skipped); 0 if none is."""
@@ -174,11 +186,9 @@ class LabelLoss:
         if not keep.any():
             return logits.sum() * 0.0
         logits, target, weights = logits[keep], target[keep], self.weights
-        columns = self.columns(doc, target)
+        columns = self.columns(doc)
         if columns is not None:
-            index = torch.tensor(columns, device=logits.device)
-            position = torch.full((len(LABELS),), -1, dtype=torch.long, device=logits.device)
-            position[index] = torch.arange(len(columns), device=logits.device)
+            index, position = self._tensors(columns, logits.device)
             logits, target, weights = logits[:, index], position[target], weights[index]
         return nn.functional.cross_entropy(logits, target, weight=weights,
                                            label_smoothing=self.smoothing)

@@ -31,7 +31,8 @@ from argmine.bench.adapt import (
     draw_documents,
     fit_system,
     genre_data,
-    mix_sample,
+    mix_for,
+    original_documents,
     scores,
 )
 from argmine.bench.provenance import provenance
@@ -39,6 +40,7 @@ from argmine.evaluation.protocols import evaluate_documents
 from argmine.pipeline import load
 from argmine.training.data import CorpusSpec, load_documents
 
+ROOT = Path(__file__).resolve().parents[2]
 # The base's genres to score on: one it never saw (AAE2 test) and one it trained on.
 KEPT = {"aae2@test": "AAE2 test split (80 essays; the base trained on the train split), "
                      "sentence level",
@@ -52,19 +54,24 @@ def _score(miner, docs) -> dict:
             if k in ("macro_f1", "at", "labels_scored", "classifier_macro_f1", "documents")}
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", type=int, default=50, help="adaptation documents")
+    parser.add_argument("--size", type=int, default=50, help="adaptation documents (1 or more)")
     parser.add_argument("--draw", type=int, default=0)
     parser.add_argument("--genres", default=",".join(GENRES))
     parser.add_argument("--epochs", type=int, default=8, help="as the bench's --epochs")
     parser.add_argument("--limit", type=int, default=100, help="as the bench's --limit")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
-    parser.add_argument("--out", required=True, help="result JSON to write")
+    parser.add_argument("--out", required=True, help="result JSON (rewritten after each fit)")
     args = parser.parse_args()
-
-    options = AdaptOptions(epochs=args.epochs, max_docs=args.limit,
-                           threads=args.threads).resolved()
+    if args.size < 1:
+        parser.error("--size: 1 or more documents (at 0 both systems are the base)")
+    options = AdaptOptions(epochs=args.epochs, max_docs=args.limit, threads=args.threads,
+                           genres=tuple(args.genres.split(","))).resolved()
     if args.threads:
         import torch
 
@@ -72,32 +79,8 @@ def main() -> None:
     settings = adapt_settings(options, base_model(options))
     kept = {spec: [d for d in load_documents(CorpusSpec.parse(spec)) if d.units]
             for spec in KEPT}
-    original = [d for s in settings["mix"] for d in load_documents(CorpusSpec.parse(s))
-                if d.units]
-    rows = [{"genre": None, "system": "base", "size": 0, "fit_seconds": 0.0,
-             **{spec: _score(load(settings["base"], backend="torch"), docs)
-                for spec, docs in kept.items()}}]
-    print(json.dumps(rows[-1]), flush=True)
-    for genre in args.genres.split(","):
-        pool, test, _ = genre_data(genre, options)
-        train = draw_documents(pool, args.size, genre, args.draw, settings["seed"])
-        units = round(sum(len(d.units) for d in train) * settings["mix_ratio"])
-        mix = mix_sample(original, units, f"{settings['seed']}-mix-{genre}-{args.draw}-"
-                                          f"{args.size}")
-        for system in ("adapt", "mixed"):
-            miner, seconds = fit_system(system, train, mix if system == "mixed" else [],
-                                        settings, args.draw, options)
-            start = time.perf_counter()
-            row = {"genre": genre, "system": system, "size": args.size, "draw": args.draw,
-                   "fit_seconds": round(seconds, 1), "genre_test": _score(miner, test),
-                   **{spec: _score(miner, docs) for spec, docs in kept.items()}}
-            row["score_seconds"] = round(time.perf_counter() - start, 1)
-            rows.append(row)
-            print(json.dumps(row), flush=True)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True).stdout.strip())
+    original = original_documents(settings, options)
+    base = load(settings["base"], backend="torch")
     result = {
         "name": "adapt-retention",
         "corpus": KEPT,
@@ -105,10 +88,33 @@ def main() -> None:
                     "genre and its adapt / mixed fits (settings below); each model scored on "
                     "its genre's bench test documents (genre_test) and on the corpora above; "
                     "macro-F1 of the decoded labels over the labels the gold has, at",
-        "settings": settings, "rows": rows, "commit": commit, "dirty": dirty,
+        "settings": settings, "rows": [],
+        "commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain",
+                                                                "--untracked-files=no")),
         **provenance(shlex.join([Path(sys.executable).name, *sys.argv])),
     }
-    Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+    def add(row: dict) -> None:
+        # Written after every fit: an interrupted run keeps what it measured.
+        result["rows"].append(row)
+        Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(json.dumps(row), flush=True)
+
+    add({"genre": None, "system": "base", "size": 0, "fit_seconds": 0.0,
+         **{spec: _score(base, docs) for spec, docs in kept.items()}})
+    for genre in options.genres:
+        pool, test, _ = genre_data(genre, options)
+        train = draw_documents(pool, args.size, genre, args.draw, settings["seed"])
+        mix = mix_for(original, train, settings, genre, args.size, args.draw)
+        for system in ("adapt", "mixed"):
+            miner, seconds = fit_system(system, train, mix if system == "mixed" else [],
+                                        settings, args.draw, options)
+            start = time.perf_counter()
+            row = {"genre": genre, "system": system, "size": len(train), "draw": args.draw,
+                   "fit_seconds": round(seconds, 1), "genre_test": _score(miner, test),
+                   **{spec: _score(miner, docs) for spec, docs in kept.items()}}
+            row["score_seconds"] = round(time.perf_counter() - start, 1)
+            add(row)
 
 
 if __name__ == "__main__":
