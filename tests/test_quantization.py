@@ -190,8 +190,12 @@ def test_microtext_cv_scores_the_int8_copy_of_every_split(micro, tiny_model_dir,
 
     docs, folds = micro
     models = _saved_splits(tmp_path, tiny_model_dir, [f.index for f in folds if f.iteration < 1])
-    report = microtext_cv(docs, folds, lambda i: ArgumentModel(), iterations=1,
-                          models_dir=models, quantize=True)
+    config = ArgumentModel.from_pretrained(tiny_model_dir).config  # the saved models' own
+
+    def same(index: int) -> ArgumentModel:
+        return ArgumentModel(config)
+
+    report = microtext_cv(docs, folds, same, iterations=1, models_dir=models, quantize=True)
     assert len(report["splits"]) == 2
     for split in report["splits"]:
         q = split["quantized"]
@@ -204,8 +208,22 @@ def test_microtext_cv_scores_the_int8_copy_of_every_split(micro, tiny_model_dir,
     assert set(average["structure"]) == set(report["structure"])
     expected = np.mean([s["quantized"]["labels"]["macro_f1"] for s in report["splits"]])
     assert average["labels"]["macro_f1"] == pytest.approx(expected)
-    assert "quantized" not in microtext_cv(docs, folds, lambda i: ArgumentModel(),
-                                           iterations=1, models_dir=models)
+    assert "quantized" not in microtext_cv(docs, folds, same, iterations=1, models_dir=models)
+
+
+def test_microtext_cv_refuses_saved_split_models_trained_otherwise(micro, tiny_model_dir,
+                                                                   tmp_path):
+    """A rerun with other settings over a models_dir must not score the earlier models."""
+    from argmine.evaluation.protocols import microtext_cv
+    from argmine.scoring.config import TrainingConfig
+
+    docs, folds = micro
+    models = _saved_splits(tmp_path, tiny_model_dir, [f.index for f in folds if f.iteration < 1])
+    config = ArgumentModel.from_pretrained(tiny_model_dir).config
+    other = TrainingConfig(**{**config.to_dict(), "mask_absent_labels": True})
+    with pytest.raises(InputError, match="mask_absent_labels"):
+        microtext_cv(docs, folds, lambda i: ArgumentModel(other), iterations=1,
+                     models_dir=models)
 
 
 def test_microtext_cv_quantize_refuses_the_baseline_before_training(micro):
@@ -232,8 +250,10 @@ def test_bench_mtc_quantize_shows_fp32_and_int8_rows(capsys, fixtures_dir, tiny_
     corpus = fixtures_dir / "microtexts" / "part1"
     models = _saved_splits(tmp_path, tiny_model_dir, [0])
     out = tmp_path / "out"
+    # The saved split models' own settings: bench mtc refuses split models trained otherwise.
     status = main(["bench", "mtc", "--smoke", "--quantize", "--model", str(tiny_model_dir),
                    "--corpus", f"microtexts:{corpus}", "--save-models", str(models),
+                   "--epochs", "2", "--trainable-layers", "1", "--batch-units", "16",
                    "--out", str(out)])
     _, err = capsys.readouterr()
     assert status == 0, err

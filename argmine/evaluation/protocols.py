@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from argmine.document import Document, Relation
+from argmine.errors import InputError
 from argmine.evaluation.estimators import estimator_factory, start_model
 from argmine.evaluation.labels import average_reports, label_report
 from argmine.evaluation.structure import structure_scores
@@ -235,15 +236,37 @@ def cross_validate(
     return microtext_cv(documents, folds, make, init_from=start_model(model), **options)
 
 
+def _check_same_training(estimator, loaded, saved: Path) -> None:
+    """Refuse a saved split model trained with other settings than the ones asked for.
+
+    Without this a rerun with, say, ``mask_absent_labels`` over an earlier run's folder would
+    score the earlier models and report the new setting.
+    """
+    wanted, found = getattr(estimator, "config", None), getattr(loaded, "config", None)
+    if wanted is None or found is None:
+        return
+    wanted, found = wanted.to_dict(), found.to_dict()
+    if not wanted.get("segment_tokens"):
+        # fit keeps a base's in-context reading when none is asked for, and saves it.
+        found["segment_tokens"] = wanted.get("segment_tokens")
+    differ = sorted(k for k in wanted if wanted[k] != found.get(k))
+    if differ:
+        raise InputError("E301", param="models_dir", owner="cross_validate",
+                         value=str(saved), expected="split models trained with the settings "
+                         f"asked for (these differ: {', '.join(differ)}); use another folder "
+                         "or delete it")
+
+
 def _fit_or_load(estimator, train: Sequence[Document], saved: Path | None,
                  init_from: str | None, progress: bool):
     """Fit a split's estimator, or load the model an earlier run saved for that split."""
     if saved is not None and (saved / "config.json").is_file():
         device = getattr(estimator, "device", None)
-        estimator = type(estimator).from_pretrained(saved)
+        loaded = type(estimator).from_pretrained(saved)
+        _check_same_training(estimator, loaded, saved)
         if device is not None:
-            estimator.to(device)
-        return estimator
+            loaded.to(device)
+        return loaded
     kwargs = {"progress": progress}
     if init_from is not None:
         kwargs["init_from"] = init_from
