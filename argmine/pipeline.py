@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from argmine.decoding.build import build_document
+from argmine.decoding.label_set import restrict_labels
 from argmine.decoding.objective import DecodingConfig, decode
 from argmine.document import Document, Unit
 from argmine.errors import InputError, ModelFormatError
@@ -117,9 +118,10 @@ class ArgumentMiner:
         if decoded:
             return [doc.replace(relations=(), trees=()) for doc in self.mine_documents(documents)]
         out = []
+        allowed = (self.decoding or DecodingConfig()).labels
         for doc, pred in zip(documents, self.model.predict_proba(documents, links=False)):
             units = []
-            for unit, probs in zip(doc.units, pred.label_probs):
+            for unit, probs in zip(doc.units, restrict_labels(pred.label_probs, allowed)):
                 best = int(probs.argmax())
                 units.append(_with_scores(unit, probs, best))
             out.append(doc.replace(units=tuple(units), relations=(), trees=()))
@@ -150,14 +152,14 @@ class ArgumentMiner:
                 continue
             # Only the label scores here: build_document writes each unit's label, role and
             # score once, from the decoding (the score read back from these scores).
-            units = tuple(replace(u, scores=_scores(p)) for u, p in zip(doc.units,
-                                                                          pred.label_probs))
+            label_probs = restrict_labels(pred.label_probs, config.labels)
+            units = tuple(replace(u, scores=_scores(p)) for u, p in zip(doc.units, label_probs))
             doc = doc.replace(units=units)
             lists = coordinate_lists(doc.units) if config.coordinate_lists else ()
             # The last column is "no parent"; with candidates (a long document) the others
             # stand for each unit's candidate parents, not for all n units.
             candidates = getattr(pred, "candidates", None)
-            decoding = decode(pred.label_probs, pred.link_probs[:, :-1], pred.attack_probs,
+            decoding = decode(label_probs, pred.link_probs[:, :-1], pred.attack_probs,
                               config, coordinate=lists, paragraphs=[u.paragraph for u in doc.units],
                               candidates=candidates)
             out.append(build_document(doc, decoding))

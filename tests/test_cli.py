@@ -388,10 +388,13 @@ def test_cli_decoding_switches_reach_the_decoder_config(command):
     default = decoding_from_args(parser.parse_args(command))
     flags = (default.projective, default.coordinate_lists, default.single_root)
     assert flags == (True, True, False)
+    assert default.labels is None
     switched = decoding_from_args(parser.parse_args(
-        [*command, "--allow-crossing", "--no-list-coordination", "--single-root"]))
+        [*command, "--allow-crossing", "--no-list-coordination", "--single-root",
+         "--labels", "premise, claim"]))
     assert (switched.projective, switched.coordinate_lists, switched.single_root) == (
         False, False, True)
+    assert [x.value for x in switched.labels] == ["claim", "premise"]
 
 
 # --------------------------------------------------------------------------- input errors

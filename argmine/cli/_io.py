@@ -140,6 +140,10 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-list-coordination", action="store_true",
                        help="do not decode the items of a paragraph-per-item list "
                        "('First, ... Second, ...') as coordinate")
+    group.add_argument("--labels", metavar="LIST",
+                       help="the labels a unit may take, comma-separated, claim among them "
+                       "(default all five); e.g. claim,premise,counterargument,rebuttal when "
+                       "every unit is known to be argumentative")
 
 
 def decoding_from_args(args: argparse.Namespace):
@@ -148,8 +152,9 @@ def decoding_from_args(args: argparse.Namespace):
 
     single_root = True if args.single_root else None if args.one_tree_per_paragraph_text \
         else False
+    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     return DecodingConfig(single_root=single_root, projective=not args.allow_crossing,
-                          coordinate_lists=not args.no_list_coordination)
+                          coordinate_lists=not args.no_list_coordination, labels=labels)
 
 
 def _load_options(args: argparse.Namespace) -> dict:

@@ -91,6 +91,9 @@ def run(args) -> int:
             miner.model.to(args.device)
         report = evaluate_documents(miner, docs, structure=structure)
         report["protocol"] = f"{args.corpus}, gold units ({spec.level or 'default'} level)"
+        if decoding.labels is not None:
+            report["protocol"] += ("; labels limited to "
+                                   f"{', '.join(x.value for x in decoding.labels)}")
     else:
         docs = load_documents(spec)
         root = Path(spec.path) if spec.path else None

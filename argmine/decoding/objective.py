@@ -49,6 +49,7 @@ from argmine.decoding.algorithms import cle_or_none, eisner_or_none, invalid
 
 # Re-exported: long-document blocks were defined here first.
 from argmine.decoding.blocks import FULL_LINK_UNITS, candidate_blocks  # noqa: F401
+from argmine.decoding.label_set import label_set, restrict_labels
 from argmine.schema import LABELS, Label, RelationKind, Role, label_for
 
 _EPS = 1e-12  # floor for probabilities before taking logs: log(0) would veto an edge outright
@@ -91,6 +92,10 @@ class DecodingConfig:
         min_root_claim: A unit whose claim probability is below this may be a root only at
             a prohibitive cost (it attaches, or is ``none``), except the unit of the document
             most likely to be a claim; ``None`` lets any unit be a root.
+        labels: The labels a unit may take (``None``: all five); the others get probability
+            0 (:mod:`argmine.decoding.label_set`). The four argumentative ones where every
+            unit is known to be argumentative (gold argumentative units, as in the
+            microtexts); must include ``claim``.
 
     Examples:
         >>> DecodingConfig(single_root=True, window=3).window
@@ -116,8 +121,10 @@ class DecodingConfig:
     # gives a claim probability of .07 was the first-use complaint (issue 18). Its effect on
     # the benchmark corpora is in benchmarks/README.md (Decoding).
     min_root_claim: float | None = 0.2
+    labels: tuple[Label, ...] | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", label_set(self.labels))
         for name, low, high, expected in (
             ("link_weight", 0, np.inf, "a finite number >= 0"),
             ("label_weight", 0, np.inf, "a finite number >= 0"),
@@ -350,7 +357,8 @@ def decode(label_probs: np.ndarray, link_probs: np.ndarray, attack_probs: np.nda
     except TypeError:
         raise invalid("decode", "label_probs", "an (n, 5) array",
                       type(label_probs).__name__) from None
-    q = _matrix(label_probs, "label_probs", (n, len(LABELS)), False)
+    q = restrict_labels(_matrix(label_probs, "label_probs", (n, len(LABELS)), False),
+                        cfg.labels)
     groups = _check_groups(coordinate, paragraphs, n)
     if candidates is not None:
         return _decode_segments(q, link_probs, attack_probs, candidates, cfg, groups,
