@@ -255,6 +255,7 @@ def part_b(recipe: Recipe, held_out: tuple[str, ...] = CORPORA) -> dict:
         for limit in (None, *([SCHEME_LABELS[held]] if held in SCHEME_LABELS else [])):
             name = f"{held}-scheme-labels" if limit else held
             out = recipe.work / "b" / f"{name}.json"
+            reused = out.is_file()  # the report of an earlier run, at that run's commit
             res = cli_json([*ARGMINE, "evaluate", "--model", str(model), "--corpus",
                             spec(held, TEST_SPLIT), "--level", level, "--output", str(out),
                             *(["--single-root"] if held == "microtexts" else []),
@@ -268,7 +269,8 @@ def part_b(recipe: Recipe, held_out: tuple[str, ...] = CORPORA) -> dict:
                          "f1": present_macro(res["labels"]),
                          "decoded_f1": present_macro(res["decoded_labels"]),
                          "accuracy": res["labels"]["accuracy"],
-                         **{k: res["structure"][k] for k in ("cc", "ro", "fu", "at")}})
+                         **{k: res["structure"][k] for k in ("cc", "ro", "fu", "at")},
+                         **({"reused_report": str(out.relative_to(ROOT))} if reused else {})})
     return {"corpus": "five shared corpora, leave one out", "split": "train on the train "
             "splits of four (all of web-discourse and microtexts), test on the fifth's test "
             "split or all of it", "protocol": "macro-F1 over the labels present in the "

@@ -14,10 +14,18 @@ ARGUMENTATIVE = ("claim", "premise", "counterargument", "rebuttal")
 
 
 def test_label_set_orders_and_checks_labels():
-    assert label_set(["rebuttal", Label.CLAIM]) == (Label.CLAIM, Label.REBUTTAL)
-    for bad in (["premise"], ["claim", "thesis"], []):
+    assert label_set(["rebuttal", Label.CLAIM, "counterargument"]) == (
+        Label.CLAIM, Label.COUNTERARGUMENT, Label.REBUTTAL)
+    # No root label, an unknown one, nothing, a rebuttal with nothing to answer, not a name.
+    for bad in (["premise"], ["claim", "thesis"], [], ["claim", "rebuttal"], [["claim"]], [""]):
         with pytest.raises(InputError, match="labels"):
             DecodingConfig(labels=bad)
+    # One tree over several units needs a label for a linked unit.
+    with pytest.raises(InputError, match="single_root"):
+        DecodingConfig(labels=["claim", "none"], single_root=True)
+    assert DecodingConfig(labels=["claim", "none"]).labels == (Label.CLAIM, Label.NONE)
+    # All five is no limit.
+    assert DecodingConfig(labels=[x.value for x in LABELS]) == DecodingConfig()
 
 
 def test_restrict_labels_zeroes_the_others_and_renormalises():

@@ -152,7 +152,7 @@ def decoding_from_args(args: argparse.Namespace):
 
     single_root = True if args.single_root else None if args.one_tree_per_paragraph_text \
         else False
-    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
+    labels = None if args.labels is None else [x.strip() for x in args.labels.split(",")]
     return DecodingConfig(single_root=single_root, projective=not args.allow_crossing,
                           coordinate_lists=not args.no_list_coordination, labels=labels)
 

@@ -91,9 +91,6 @@ def run(args) -> int:
             miner.model.to(args.device)
         report = evaluate_documents(miner, docs, structure=structure)
         report["protocol"] = f"{args.corpus}, gold units ({spec.level or 'default'} level)"
-        if decoding.labels is not None:
-            report["protocol"] += ("; labels limited to "
-                                   f"{', '.join(x.value for x in decoding.labels)}")
     else:
         docs = load_documents(spec)
         root = Path(spec.path) if spec.path else None
@@ -115,6 +112,8 @@ def run(args) -> int:
                                 device=args.device, iterations=args.iterations,
                                 extra_train=extra, tune=args.tune_decoding,
                                 structure=structure, decoding=decoding, on_split=show)
+    if decoding.labels is not None:
+        report["protocol"] += f"; labels limited to {', '.join(x.value for x in decoding.labels)}"
     text = json.dumps(report, indent=1)
     print(text)
     if args.output:

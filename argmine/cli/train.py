@@ -43,7 +43,8 @@ def register(sub) -> None:
     parser.add_argument("--units-per-epoch", type=int, default=None)
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="of the fine-tuned encoder layers (default 1e-4; with --init a "
-                        "third of that, which adapting measured best)")
+                        "third of that, which measured best on the new genre when adapting, "
+                        "though it keeps less of the base's genres: docs/adapt.md)")
     parser.add_argument("--head-learning-rate", type=float, default=None,
                         help="of the heads on top of the encoder (default 1e-3; with --init "
                         "a third of that)")

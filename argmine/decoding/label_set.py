@@ -17,7 +17,7 @@ from argmine.schema import LABELS, Label
 
 
 def label_set(labels: Iterable[str | Label] | None) -> tuple[Label, ...] | None:
-    """``labels`` as scheme labels in scheme order, checked (``None``: all five).
+    """``labels`` as scheme labels in scheme order, checked (``None``: all five, given or not).
 
     Examples:
         >>> [x.value for x in label_set(["premise", "claim"])]
@@ -27,13 +27,20 @@ def label_set(labels: Iterable[str | Label] | None) -> tuple[Label, ...] | None:
     """
     if labels is None:
         return None
-    names = [x.value if isinstance(x, Label) else x for x in labels]
     known = {x.value for x in LABELS}
-    if not names or not set(names) <= known or Label.CLAIM.value not in names:
+    try:
+        names = [x.value if isinstance(x, Label) else x for x in labels]
+        fits = bool(names) and set(names) <= known
+    except TypeError:  # unhashable or not iterable
+        names, fits = labels, False
+    # The scheme's rule derives a label from the links: a rebuttal answers a counterargument.
+    if not fits or Label.CLAIM.value not in names or (
+            Label.REBUTTAL.value in names and Label.COUNTERARGUMENT.value not in names):
         raise invalid("DecodingConfig", "labels", "None or labels of the scheme ("
-                      f"{', '.join(sorted(known))}) including claim, a tree's root",
-                      list(names))
-    return tuple(x for x in LABELS if x.value in names)
+                      f"{', '.join(sorted(known))}) including claim, a tree's root, and "
+                      "counterargument wherever rebuttal is", names)
+    chosen = tuple(x for x in LABELS if x.value in names)
+    return None if len(chosen) == len(LABELS) else chosen
 
 
 def restrict_labels(label_probs: np.ndarray, labels: tuple[Label, ...] | None) -> np.ndarray:

@@ -180,6 +180,8 @@ def microtext_cv(
         if split_decoding is not None:
             result["decoding"] = {k: getattr(split_decoding, k) for k in
                                   ("label_weight", "kind_weight", "link_weight", "single_root")}
+            if split_decoding.labels is not None:
+                result["decoding"]["labels"] = [x.value for x in split_decoding.labels]
         if quantize:
             result["quantized"] = _score_quantized(estimator, test, split_decoding, structure)
         result.update({"split": split.index, "iteration": split.iteration, "fold": split.fold,
@@ -251,7 +253,7 @@ def _check_same_training(estimator, loaded, saved: Path) -> None:
         found["segment_tokens"] = wanted.get("segment_tokens")
     differ = sorted(k for k in wanted if wanted[k] != found.get(k))
     if differ:
-        raise InputError("E301", param="models_dir", owner="cross_validate",
+        raise InputError("E301", param="models_dir (--save-models)", owner="cross_validate",
                          value=str(saved), expected="split models trained with the settings "
                          f"asked for (these differ: {', '.join(differ)}); use another folder "
                          "or delete it")

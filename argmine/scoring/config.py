@@ -11,8 +11,10 @@ ADAPT_RATE_FACTOR = 1 / 3
 """Adapting a saved model (``init_from``) on a few documents: both learning rates are this
 fraction of the defaults. Measured against mixing the base's old training data back in by
 ``argmine bench adapt`` (systems ``adapt`` and ``mixed``; benchmarks/README.md, "Adapting
-to a genre"): the lower rates alone scored as well or better on the new genre (CDCP,
-AbstRCT, web discourse; 10-50 documents), training on half as many units."""
+to a genre"): the lower rates alone scored better on the new genre at most sizes measured
+(CDCP, AbstRCT, web discourse; 10-100 documents), training on half as many units, but kept
+less of the base's own genres (benchmarks/experiments/adapt_retention.py: AAE2 test essays
+.44-.51 after 50 documents, against .55-.58 with the old data mixed in; base .578)."""
 
 
 @dataclass
