@@ -16,8 +16,11 @@ from argmine.decoding.algorithms import invalid
 from argmine.schema import LABELS, Label
 
 
-def label_set(labels: Iterable[str | Label] | None) -> tuple[Label, ...] | None:
+def label_set(labels: Iterable[str | Label] | None,
+              single_root: bool | None = False) -> tuple[Label, ...] | None:
     """``labels`` as scheme labels in scheme order, checked (``None``: all five, given or not).
+
+    ``single_root=True`` (one tree per document) also needs a label for a linked unit.
 
     Examples:
         >>> [x.value for x in label_set(["premise", "claim"])]
@@ -40,6 +43,11 @@ def label_set(labels: Iterable[str | Label] | None) -> tuple[Label, ...] | None:
                       f"{', '.join(sorted(known))}) including claim, a tree's root, and "
                       "counterargument wherever rebuttal is", names)
     chosen = tuple(x for x in LABELS if x.value in names)
+    if single_root is True and not {Label.PREMISE, Label.COUNTERARGUMENT} & set(chosen):
+        # One tree over several units needs links, and a link makes a premise or a
+        # counterargument.
+        raise invalid("DecodingConfig", "labels", "premise or counterargument among them with "
+                      "single_root=True", names)
     return None if len(chosen) == len(LABELS) else chosen
 
 

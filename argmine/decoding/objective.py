@@ -124,13 +124,7 @@ class DecodingConfig:
     labels: tuple[Label, ...] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "labels", label_set(self.labels))
-        if self.single_root is True and self.labels is not None and not (
-                {Label.PREMISE, Label.COUNTERARGUMENT} & set(self.labels)):
-            # One tree over several units needs links, and a link makes a premise or a
-            # counterargument.
-            raise invalid("DecodingConfig", "labels", "premise or counterargument among them "
-                          "with single_root=True", [x.value for x in self.labels])
+        object.__setattr__(self, "labels", label_set(self.labels, self.single_root))
         for name, low, high, expected in (
             ("link_weight", 0, np.inf, "a finite number >= 0"),
             ("label_weight", 0, np.inf, "a finite number >= 0"),
