@@ -237,6 +237,19 @@ def test_cli_label_jsonl(capsys, text_file: Path, tiny_model_dir: Path):
     assert [r["label"] for r in records] == [u.label.value for u in units]
 
 
+@pytest.mark.parametrize("flag", [[], ["--classifier-labels"]])
+def test_cli_label_labels_limits_the_labels(capsys, text_file: Path, tiny_model_dir: Path,
+                                            flag):
+    status, out, _ = _run(capsys, "label", "--model", tiny_model_dir, *flag, "--labels",
+                          "claim,premise", text_file)
+    assert status == 0
+    records = _jsonl(out)
+    assert records and {r["label"] for r in records} <= {"claim", "premise"}
+    assert all(r["scores"]["none"] == r["scores"]["rebuttal"] == 0 for r in records)
+    free = _jsonl(_run(capsys, "label", "--model", tiny_model_dir, *flag, text_file)[1])
+    assert any(r["scores"]["none"] > 0 for r in free)  # the limit, not the model, did it
+
+
 def test_cli_label_csv_has_a_header(capsys, text_file: Path, tiny_baseline_dir: Path):
     status, out, _ = _run(capsys, "label", "--model", tiny_baseline_dir, "--format", "csv",
                           text_file)

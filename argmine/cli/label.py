@@ -23,6 +23,9 @@ def register(sub) -> None:
                         help="print the classifier's own label per sentence instead of the "
                         "decoded tree labels; computes no links, faster on very long "
                         "documents")
+    parser.add_argument("--labels", metavar="LIST",
+                        help="the labels a unit may take, comma-separated, claim among them "
+                        "(default all five; as 'argmine tree --labels')")
     parser.set_defaults(handler=run)
 
 
@@ -30,4 +33,9 @@ def run(args) -> int:
     """Run the sub-command."""
     from argmine.cli._io import run_batch_command
 
-    return run_batch_command(args, "label")
+    decoding = None
+    if args.labels is not None:
+        from argmine.decoding.objective import DecodingConfig
+
+        decoding = DecodingConfig(labels=[x.strip() for x in args.labels.split(",")])
+    return run_batch_command(args, "label", decoding)
