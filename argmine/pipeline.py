@@ -118,7 +118,7 @@ class ArgumentMiner:
         if decoded:
             return [doc.replace(relations=(), trees=()) for doc in self.mine_documents(documents)]
         out = []
-        allowed = (self.decoding or DecodingConfig()).labels
+        allowed = self.decoding.labels if self.decoding else None
         for doc, pred in zip(documents, self.model.predict_proba(documents, links=False)):
             units = []
             for unit, probs in zip(doc.units, restrict_labels(pred.label_probs, allowed)):

@@ -140,10 +140,20 @@ def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-list-coordination", action="store_true",
                        help="do not decode the items of a paragraph-per-item list "
                        "('First, ... Second, ...') as coordinate")
-    group.add_argument("--labels", metavar="LIST",
-                       help="the labels a unit may take, comma-separated, claim among them "
-                       "(default all five); e.g. claim,premise,counterargument,rebuttal when "
-                       "every unit is known to be argumentative")
+    add_labels_argument(group)
+
+
+def add_labels_argument(parser) -> None:
+    """``--labels``: the labels a unit may take (``DecodingConfig.labels``)."""
+    parser.add_argument("--labels", metavar="LIST",
+                        help="the labels a unit may take, comma-separated, claim among them "
+                        "(default all five); e.g. claim,premise,counterargument,rebuttal when "
+                        "every unit is known to be argumentative")
+
+
+def labels_from_args(args: argparse.Namespace) -> list[str] | None:
+    """The label names ``--labels`` gives (``None``: not given)."""
+    return None if args.labels is None else [x.strip() for x in args.labels.split(",")]
 
 
 def decoding_from_args(args: argparse.Namespace):
@@ -152,9 +162,9 @@ def decoding_from_args(args: argparse.Namespace):
 
     single_root = True if args.single_root else None if args.one_tree_per_paragraph_text \
         else False
-    labels = None if args.labels is None else [x.strip() for x in args.labels.split(",")]
     return DecodingConfig(single_root=single_root, projective=not args.allow_crossing,
-                          coordinate_lists=not args.no_list_coordination, labels=labels)
+                          coordinate_lists=not args.no_list_coordination,
+                          labels=labels_from_args(args))
 
 
 def _load_options(args: argparse.Namespace) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def register(sub) -> None:
     """Add the sub-command."""
-    from argmine.cli._io import add_batch_arguments
+    from argmine.cli._io import add_batch_arguments, add_labels_argument
 
     parser = sub.add_parser(
         "label", help="label each sentence as claim/premise/counterargument/rebuttal/none",
@@ -23,19 +23,17 @@ def register(sub) -> None:
                         help="print the classifier's own label per sentence instead of the "
                         "decoded tree labels; computes no links, faster on very long "
                         "documents")
-    parser.add_argument("--labels", metavar="LIST",
-                        help="the labels a unit may take, comma-separated, claim among them "
-                        "(default all five; as 'argmine tree --labels')")
+    add_labels_argument(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
     """Run the sub-command."""
-    from argmine.cli._io import run_batch_command
+    from argmine.cli._io import labels_from_args, run_batch_command
 
     decoding = None
     if args.labels is not None:
         from argmine.decoding.objective import DecodingConfig
 
-        decoding = DecodingConfig(labels=[x.strip() for x in args.labels.split(",")])
+        decoding = DecodingConfig(labels=labels_from_args(args))
     return run_batch_command(args, "label", decoding)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,6 +40,9 @@ from argmine.pipeline import load
 from argmine.training.data import CorpusSpec, load_documents
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from benchmarks.harness.provenance import git_state  # noqa: E402
+
 # The base's genres to score on: one it never saw (AAE2 test) and one it trained on.
 KEPT = {"aae2@test": "AAE2 test split (80 essays; the base trained on the train split), "
                      "sentence level",
@@ -52,10 +54,6 @@ def _score(miner, docs) -> dict:
     result = scores(evaluate_documents(miner, docs, structure=True))
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()
             if k in ("macro_f1", "at", "labels_scored", "classifier_macro_f1", "documents")}
-
-
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:
@@ -89,8 +87,7 @@ def main() -> None:
                     "its genre's bench test documents (genre_test) and on the corpora above; "
                     "macro-F1 of the decoded labels over the labels the gold has, at",
         "settings": settings, "rows": [],
-        "commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain",
-                                                                "--untracked-files=no")),
+        **git_state(ROOT),
         **provenance(shlex.join([Path(sys.executable).name, *sys.argv])),
     }
 
